@@ -1,0 +1,42 @@
+// GDT, TSS and IST stacks of a CPU. Selector order is fixed by SYSCALL/SYSRET
+// and SYSENTER/SYSEXIT, which derive every selector from one base
+// [SDM 2B SYSCALL, SYSRET, SYSENTER, SYSEXIT].
+#pragma once
+
+#include "lib/kstd/types.h"
+
+namespace x86 {
+
+constexpr u16 kKernelCode = 0x08;
+constexpr u16 kKernelData = 0x10;
+constexpr u16 kUserCode32 = 0x18 | 3;
+constexpr u16 kUserData = 0x20 | 3;
+constexpr u16 kUserCode64 = 0x28 | 3;
+constexpr u16 kUserData64 = 0x30 | 3;  // SS for 64-bit SYSEXIT (SYSENTER_CS + 40)
+constexpr u16 kTssSelector = 0x38;
+
+// IST slots [SDM 3A 6.14.5]: separate known-good stacks for the exceptions
+// that can arrive when the current stack cannot be trusted.
+constexpr u8 kIstNmi = 1;
+constexpr u8 kIstMachineCheck = 2;
+constexpr u8 kIstDoubleFault = 3;
+constexpr usize kIstCount = 3;
+
+struct [[gnu::packed]] Tss {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7];
+    u64 reserved2;
+    u16 reserved3;
+    u16 iopb_offset;
+};
+static_assert(sizeof(Tss) == 104, "[SDM 3A 8.7] 64-bit TSS layout");
+
+// Loads the boot CPU's GDT and TSS (with IST stacks) and reloads segments.
+void gdt_init_boot();
+
+// The guard pages under the boot CPU's IST stacks (left unmapped by paging).
+usize ist_guard_pages(u64* out, usize max);
+
+}  // namespace x86

@@ -1,0 +1,8 @@
+// The IDT: 256 interrupt gates pointing at entry/isr.asm's stubs.
+#pragma once
+
+namespace x86 {
+
+void idt_init_boot();
+
+}  // namespace x86

@@ -1,0 +1,37 @@
+// COM1 (16550 UART, 115200 8N1, polled): the kernel's console until the
+// userspace console server takes over the port.
+#include "arch/x86_64/cpu/io.h"
+#include "kernel/arch.h"
+
+namespace {
+
+constexpr u16 kCom1 = 0x3F8;
+constexpr u8 kLsrThrEmpty = 0x20;  // line status: transmit holding register empty
+
+void put(char c) {
+    while ((x86::inb(kCom1 + 5) & kLsrThrEmpty) == 0) x86::pause();
+    x86::outb(kCom1, u8(c));
+}
+
+}  // namespace
+
+namespace arch {
+
+void console_init() {
+    x86::outb(kCom1 + 1, 0x00);  // no UART interrupts: polled output
+    x86::outb(kCom1 + 3, 0x80);  // DLAB to set the divisor
+    x86::outb(kCom1 + 0, 0x01);  // 115200 baud
+    x86::outb(kCom1 + 1, 0x00);
+    x86::outb(kCom1 + 3, 0x03);  // 8 data bits, no parity, 1 stop bit
+    x86::outb(kCom1 + 2, 0xC7);  // FIFO on, cleared
+    x86::outb(kCom1 + 4, 0x03);  // DTR, RTS
+}
+
+void console_write(const char* s, usize n) {
+    for (usize i = 0; i < n; i++) {
+        if (s[i] == '\n') put('\r');
+        put(s[i]);
+    }
+}
+
+}  // namespace arch

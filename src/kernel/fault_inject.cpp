@@ -1,0 +1,72 @@
+// Deliberate faults for testing the fault report. Each announces itself with
+// a "lstar: fault-injection" line so a test can match the report against it.
+#include "kernel/fault_inject.h"
+
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "lib/cmdline.h"
+#include "lib/kstd/string.h"
+
+namespace fault_inject {
+namespace {
+
+// An address in the lower half that the kernel page tables never map.
+constexpr u64 kBadAddress = 0x0000000000dead00;
+
+[[gnu::noinline]] void fault_page(volatile u64* p) { *p = 0x1badbadbad; }
+
+[[gnu::noinline]] void fault_invalid_opcode() { asm volatile("ud2"); }
+
+[[gnu::noinline]] u64 fault_divide(u64 divisor) {
+    volatile u64 d = divisor;  // keep the compiler from folding the division
+    return 1000 / d;
+}
+
+[[gnu::noinline]] void fault_general_protection() {
+    // Non-canonical address: #GP, not #PF [SDM 3A 4.5 / 6.15].
+    volatile u64* p = reinterpret_cast<volatile u64*>(0x8000000000000000ull);
+    *p = 1;
+}
+
+// Unbounded recursion into the boot stack's guard page: the #PF cannot push
+// its frame, so the CPU raises #DF, which runs on its own IST stack.
+// The limit is far beyond the stack size; it only tells the compiler that
+// the recursion ends.
+[[gnu::noinline]] u64 fault_stack_overflow(u64 depth) {
+    volatile u8 pad[512];
+    pad[0] = u8(depth);
+    if (depth > (1u << 30)) return 0;
+    return fault_stack_overflow(depth + 1) + pad[0];
+}
+
+}  // namespace
+
+void from_cmdline(const char* cmdline) {
+    char kind[16];
+    if (!cmdline::get(cmdline, "fault", kind, sizeof kind)) return;
+    if (kstd::strcmp(kind, "pf") == 0) {
+        klog::report("fault-injection", "kind=pf addr=0x%lx", kBadAddress);
+        fault_page(reinterpret_cast<volatile u64*>(kBadAddress));
+    } else if (kstd::strcmp(kind, "ud") == 0) {
+        klog::report("fault-injection", "kind=ud");
+        fault_invalid_opcode();
+    } else if (kstd::strcmp(kind, "de") == 0) {
+        klog::report("fault-injection", "kind=de");
+        fault_divide(0);
+    } else if (kstd::strcmp(kind, "gp") == 0) {
+        klog::report("fault-injection", "kind=gp");
+        fault_general_protection();
+    } else if (kstd::strcmp(kind, "stack") == 0) {
+        klog::report("fault-injection", "kind=stack");
+        fault_stack_overflow(0);
+    } else if (kstd::strcmp(kind, "panic") == 0) {
+        klog::report("fault-injection", "kind=panic");
+        panic("deliberate panic from the command line");
+    } else {
+        klog::warn("fault=%s: unknown kind (pf, ud, de, gp, stack, panic)", kind);
+        return;
+    }
+    panic("fault injection '%s' returned", kind);
+}
+
+}  // namespace fault_inject

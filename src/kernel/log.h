@@ -1,0 +1,42 @@
+// Kernel log: levelled, printf-style lines on the console, plus the
+// machine-readable report lines ("lstar: TOPIC key=value ...") that tests read.
+#pragma once
+
+#include <stdarg.h>
+
+#include "lib/kstd/types.h"
+
+namespace klog {
+
+enum class Level : u8 { Debug, Info, Warn, Error };
+
+void set_level(Level level);
+// Parses "debug|info|warn|error"; false if the name is unknown.
+bool parse_level(const char* name, Level& out);
+
+void vlog(Level level, const char* fmt, va_list ap);
+void log(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define KLOG_FN(name, lvl)                                                   \
+    inline void name(const char* fmt, ...) __attribute__((format(printf, 1, 2))); \
+    inline void name(const char* fmt, ...) {                                 \
+        va_list ap;                                                          \
+        va_start(ap, fmt);                                                   \
+        vlog(Level::lvl, fmt, ap);                                           \
+        va_end(ap);                                                          \
+    }
+KLOG_FN(debug, Debug)
+KLOG_FN(info, Info)
+KLOG_FN(warn, Warn)
+KLOG_FN(error, Error)
+#undef KLOG_FN
+
+// A fact for tests and tools, never filtered by level:
+//   report("mem", "total_kib=%lu usable_kib=%lu", ...) prints
+//   "lstar: mem total_kib=... usable_kib=...".
+void report(const char* topic, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// Raw text, no prefix and no newline added (fault reports, backtraces).
+void raw(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace klog

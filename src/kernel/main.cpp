@@ -1,0 +1,88 @@
+// kernel_main: the boot CPU's path from the 64-bit entry to "ready".
+#include "kernel/arch.h"
+#include "kernel/boot_info.h"
+#include "kernel/fault_inject.h"
+#include "kernel/log.h"
+#include "kernel/mm/memory.h"
+#include "kernel/selftest.h"
+#include "lib/cmdline.h"
+#include "lib/multiboot2.h"
+
+void run_global_constructors();
+
+namespace {
+
+constexpr u32 kMultiboot2Magic = 0x36D76289;
+// Upper bound on the info block we are willing to read; the parser also
+// stops at the block's own total_size.
+constexpr usize kMaxInfoBytes = 1 << 20;
+
+mb2::Info g_boot_info;
+
+[[noreturn]] void fail(const char* what) {
+    klog::error("%s", what);
+    arch::exit_with_verdict(false);
+}
+
+void apply_cmdline(const char* line) {
+    char value[16];
+    if (cmdline::get(line, "loglevel", value, sizeof value)) {
+        klog::Level level;
+        if (klog::parse_level(value, level)) klog::set_level(level);
+        else klog::warn("cmdline: unknown loglevel '%s' (debug, info, warn, error)", value);
+    }
+}
+
+void report_boot_info(const mb2::Info& info) {
+    klog::info("boot loader: %s", info.bootloader_name[0] ? info.bootloader_name : "(unnamed)");
+    klog::info("command line: '%s'", info.cmdline);
+    u64 total = 0, usable = 0;
+    for (usize i = 0; i < info.region_count; i++) {
+        const mb2::MemoryRegion& r = info.regions[i];
+        klog::info("  mem [0x%016lx-0x%016lx) %s", r.base, r.base + r.length,
+                   mb2::memory_type_name(r.type));
+        total += r.length;
+        if (r.type == mb2::kMemoryAvailable) usable += r.length;
+    }
+    for (usize i = 0; i < info.module_count; i++) {
+        const mb2::Module& m = info.modules[i];
+        klog::info("  module [0x%08x-0x%08x) '%s'", m.start, m.end, m.string);
+    }
+    if (info.rsdp) klog::info("ACPI RSDP v%u (%u bytes in the info block)", info.rsdp_version, info.rsdp_length);
+    else klog::info("ACPI RSDP: not provided by the boot loader");
+    klog::report("mem", "total_kib=%lu usable_kib=%lu regions=%zu", total / 1024, usable / 1024,
+                 info.region_count);
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
+    run_global_constructors();
+    arch::console_init();
+    klog::info("lstar %s starting", LSTAR_VERSION);
+    arch::cpu_init_boot();
+    arch::time_init();
+
+    if (magic != kMultiboot2Magic) fail("not started by a multiboot2 boot loader");
+    const void* info_ptr = mm::early_phys_to_virt(info_phys);
+    mb2::ParseResult parsed = mb2::parse(info_ptr, kMaxInfoBytes, g_boot_info);
+    if (!parsed.ok()) {
+        char why[192];
+        mb2::describe(parsed, why, sizeof why);
+        klog::error("%s", why);
+        fail("cannot continue without valid multiboot2 information");
+    }
+    boot_info::set(g_boot_info, info_phys);
+    apply_cmdline(g_boot_info.cmdline);
+    report_boot_info(g_boot_info);
+
+    mm::init(g_boot_info, info_phys);
+
+    bool selftests_ok = selftest::run_boot_selftests();
+    fault_inject::from_cmdline(g_boot_info.cmdline);
+
+    klog::report("ready", "cpus=1 ms=%lu", arch::time_ns() / 1000000);
+    if (cmdline::has_flag(g_boot_info.cmdline, "shutdown")) arch::exit_with_verdict(selftests_ok);
+    klog::info("nothing more to do yet; halting (add 'shutdown' to the command line to power off)");
+    arch::halt_forever();
+}

@@ -1,0 +1,21 @@
+// Kernel memory bring-up and the kernel's view of physical memory: the frame
+// allocator, the kernel page tables with the direct map, and the heap.
+#pragma once
+
+#include "lib/kstd/types.h"
+#include "lib/multiboot2.h"
+
+namespace mm {
+
+// All of physical memory is mapped here (the boot page tables already map the
+// first 4 GiB at this address, so it works before mm::init too).
+constexpr u64 kDirectMapBase = 0xFFFF800000000000;
+constexpr u64 kKernelVma = 0xFFFFFFFF80000000;
+constexpr u64 kPageSize = 4096;
+
+inline void* early_phys_to_virt(u64 phys) { return reinterpret_cast<void*>(kDirectMapBase + phys); }
+inline void* phys_to_virt(u64 phys) { return reinterpret_cast<void*>(kDirectMapBase + phys); }
+
+void init(const mb2::Info& info, u64 info_phys);
+
+}  // namespace mm
