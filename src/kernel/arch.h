@@ -27,3 +27,25 @@ usize backtrace(u64* pcs, usize max);
 usize backtrace_from(u64 rbp, u64* pcs, usize max);
 
 }  // namespace arch
+
+// Kernel address space (the upper half shared by every address space).
+namespace arch {
+
+enum MapFlags : u32 {
+    kMapRead = 0,
+    kMapWrite = 1 << 0,
+    kMapExec = 1 << 1,
+    kMapUser = 1 << 2,
+    kMapUncached = 1 << 3,
+};
+
+// Builds the kernel page tables (image W^X per section, guard pages left
+// out, direct map of physical memory up to phys_top) and switches to them.
+void paging_init(u64 phys_top);
+
+// 4 KiB mappings in the kernel half; false with a logged reason on error.
+bool kernel_map(u64 virt, u64 phys, u32 flags);
+bool kernel_unmap(u64 virt);
+bool kernel_translate(u64 virt, u64& phys);
+
+}  // namespace arch

@@ -40,6 +40,16 @@ const char* lookup(u64 pc, u64& offset) {
 void print_backtrace(const u64* pcs, usize n) {
     klog::raw("backtrace:\n");
     for (usize i = 0; i < n; i++) {
+        // Deep recursion (a stack overflow) repeats one frame: show it once.
+        usize same = 0;
+        while (i + same + 1 < n && pcs[i + same + 1] == pcs[i]) same++;
+        if (same > 1) {
+            u64 off = 0;
+            const char* name = lookup(pcs[i], off);
+            klog::raw("  #%zu 0x%016lx %s+0x%lx (x%zu)\n", i, pcs[i], name ? name : "?", off, same + 1);
+            i += same;
+            continue;
+        }
         u64 off = 0;
         const char* name = lookup(pcs[i], off);
         if (name) klog::raw("  #%zu 0x%016lx %s+0x%lx\n", i, pcs[i], name, off);

@@ -2,6 +2,7 @@
 // allocator, the kernel page tables with the direct map, and the heap.
 #pragma once
 
+#include "kernel/mm/frame_allocator.h"
 #include "lib/kstd/types.h"
 #include "lib/multiboot2.h"
 
@@ -13,9 +14,13 @@ constexpr u64 kDirectMapBase = 0xFFFF800000000000;
 constexpr u64 kKernelVma = 0xFFFFFFFF80000000;
 constexpr u64 kPageSize = 4096;
 
-inline void* early_phys_to_virt(u64 phys) { return reinterpret_cast<void*>(kDirectMapBase + phys); }
 inline void* phys_to_virt(u64 phys) { return reinterpret_cast<void*>(kDirectMapBase + phys); }
+inline void* early_phys_to_virt(u64 phys) { return phys_to_virt(phys); }
 
+// Frame allocator over the multiboot2 memory map, then the kernel page
+// tables, then the heap. Panics with a reason if any step is impossible.
 void init(const mb2::Info& info, u64 info_phys);
+
+FrameAllocator& frames();
 
 }  // namespace mm

@@ -2,6 +2,7 @@
 // report printed when the kernel itself takes an exception.
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/trap_frame.h"
+#include "arch/x86_64/mm/kernel_space.h"
 #include "kernel/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
@@ -46,7 +47,11 @@ void describe_pf_error(u64 ec, char* buf, usize n) {
               f.error_code, detail);
     klog::raw("  rip=0x%016lx cs=0x%lx rflags=0x%lx rsp=0x%016lx ss=0x%lx\n", f.rip, f.cs,
               f.rflags, f.rsp, f.ss);
-    if (f.vector == 14) klog::raw("  cr2=0x%016lx\n", cr2);
+    // #DF keeps CR2 from the #PF that caused it (typically a stack overflow).
+    if (f.vector == 14 || f.vector == 8) {
+        klog::raw("  cr2=0x%016lx\n", cr2);
+        if (x86::is_guard_page(cr2 & ~0xFFFull)) klog::raw("  cr2 is in a stack guard page: stack overflow\n");
+    }
     klog::raw("  rax=0x%016lx rbx=0x%016lx rcx=0x%016lx rdx=0x%016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
     klog::raw("  rsi=0x%016lx rdi=0x%016lx rbp=0x%016lx r8 =0x%016lx\n", f.rsi, f.rdi, f.rbp, f.r8);
     klog::raw("  r9 =0x%016lx r10=0x%016lx r11=0x%016lx r12=0x%016lx\n", f.r9, f.r10, f.r11, f.r12);

@@ -1,0 +1,144 @@
+// The kernel's own page tables, replacing the boot tables: the image mapped
+// per section with W^X, guard pages under the boot and IST stacks left
+// unmapped, and a direct map of physical memory at mm::kDirectMapBase.
+#include "arch/x86_64/cpu/gdt.h"
+#include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/mm/kernel_space.h"
+#include "arch/x86_64/mm/page_table.h"
+#include "kernel/arch.h"
+#include "kernel/log.h"
+#include "kernel/mm/memory.h"
+#include "kernel/panic.h"
+#include "lib/kstd/utility.h"
+
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern "C" char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
+extern "C" char boot_stack_guard[];
+
+namespace {
+
+using x86::PageFlags;
+using x86::PageSize;
+using x86::PageTable;
+using x86::PageTableError;
+
+class KernelTableMemory final : public x86::PageTableMemory {
+public:
+    void* phys_to_virt(u64 phys) override { return mm::phys_to_virt(phys); }
+    u64 alloc_table() override {
+        u64 phys = mm::frames().alloc();
+        if (phys != 0) {
+            u64* t = static_cast<u64*>(phys_to_virt(phys));
+            for (usize i = 0; i < 512; i++) t[i] = 0;
+        }
+        return phys;
+    }
+    void free_table(u64 phys) override { mm::frames().free(phys); }
+};
+
+// invlpg only matters once the table is the one in CR3; before the switch
+// nothing of it can be cached. (Other CPUs: TLB shootdown, a later stage.)
+class LocalTlb final : public x86::TlbInvalidator {
+public:
+    void invalidate(u64 virt) override {
+        if (live) x86::invlpg(virt);
+    }
+    bool live = false;
+};
+
+KernelTableMemory g_table_memory;
+LocalTlb g_tlb;
+PageTable g_kernel_table;
+
+bool cpu_has_nx() {
+    u32 a, b, c, d;
+    x86::cpuid(0x80000000, 0, a, b, c, d);
+    if (a < 0x80000001) return false;
+    x86::cpuid(0x80000001, 0, a, b, c, d);
+    return (d & (1u << 20)) != 0;  // [SDM 2A CPUID] EDX.NX
+}
+
+void map_section(const char* name, const char* start, const char* end, PageFlags flags) {
+    u64 begin = reinterpret_cast<u64>(start), stop = reinterpret_cast<u64>(end);
+    usize guards = 0;
+    for (u64 v = begin; v < stop; v += mm::kPageSize) {
+        if (x86::is_guard_page(v)) {
+            guards++;
+            continue;
+        }
+        PageTableError e = g_kernel_table.map(v, v - mm::kKernelVma, PageSize::k4K, flags);
+        if (e != PageTableError::kOk) panic("mapping kernel %s at 0x%lx: %s", name, v, x86::error_name(e));
+    }
+    klog::debug("paging: %-7s 0x%016lx-0x%016lx r%c%c, %zu guard page(s)", name, begin, stop,
+                has(flags, PageFlags::kWritable) ? 'w' : '-',
+                has(flags, PageFlags::kNoExecute) ? '-' : 'x', guards);
+}
+
+PageFlags to_page_flags(u32 flags) {
+    PageFlags f = PageFlags::kNone;
+    if (flags & arch::kMapWrite) f = f | PageFlags::kWritable;
+    if (!(flags & arch::kMapExec)) f = f | PageFlags::kNoExecute;
+    if (flags & arch::kMapUser) f = f | PageFlags::kUser;
+    if (flags & arch::kMapUncached) f = f | PageFlags::kCacheDisable;
+    return f;
+}
+
+}  // namespace
+
+namespace x86 {
+
+bool is_guard_page(u64 virt) {
+    if (virt == reinterpret_cast<u64>(boot_stack_guard)) return true;
+    u64 guards[kIstCount];
+    usize n = ist_guard_pages(guards, kIstCount);
+    for (usize i = 0; i < n; i++) {
+        if (guards[i] == virt) return true;
+    }
+    return false;
+}
+
+}  // namespace x86
+
+namespace arch {
+
+void paging_init(u64 phys_top) {
+    bool nx = cpu_has_nx();
+    g_kernel_table = PageTable::create(g_table_memory, g_tlb, nx);
+    if (!g_kernel_table.valid()) panic("no frame for the kernel PML4");
+
+    map_section(".text", __text_start, __text_end, PageFlags::kNone);
+    map_section(".rodata", __rodata_start, __rodata_end, PageFlags::kNoExecute);
+    map_section(".data", __data_start, __data_end, PageFlags::kWritable | PageFlags::kNoExecute);
+    map_section(".ksyms", __ksyms_start, __ksyms_end, PageFlags::kNoExecute);
+
+    u64 top = kstd::align_up<u64>(phys_top, 1ull << 21);
+    PageTableError e = g_kernel_table.map_range(mm::kDirectMapBase, 0, top,
+                                                PageFlags::kWritable | PageFlags::kNoExecute);
+    if (e != PageTableError::kOk) panic("building the direct map: %s", x86::error_name(e));
+
+    x86::write_cr3(g_kernel_table.pml4_phys());
+    g_tlb.live = true;
+    klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",
+               g_kernel_table.pml4_phys(), nx ? "on" : "unavailable", top >> 20, mm::kDirectMapBase);
+}
+
+bool kernel_map(u64 virt, u64 phys, u32 flags) {
+    PageTableError e = g_kernel_table.map(virt, phys, PageSize::k4K, to_page_flags(flags));
+    if (e != PageTableError::kOk) klog::warn("kernel_map 0x%lx -> 0x%lx: %s", virt, phys, x86::error_name(e));
+    return e == PageTableError::kOk;
+}
+
+bool kernel_unmap(u64 virt) {
+    PageTableError e = g_kernel_table.unmap(virt);
+    if (e != PageTableError::kOk) klog::warn("kernel_unmap 0x%lx: %s", virt, x86::error_name(e));
+    return e == PageTableError::kOk;
+}
+
+bool kernel_translate(u64 virt, u64& phys) {
+    x86::Translation t;
+    if (g_kernel_table.translate(virt, t) != PageTableError::kOk) return false;
+    phys = t.phys;
+    return true;
+}
+
+}  // namespace arch
