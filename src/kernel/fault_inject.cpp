@@ -12,6 +12,7 @@ namespace {
 
 // An address in the lower half that the kernel page tables never map.
 constexpr u64 kBadAddress = 0x0000000000dead00;
+constexpr usize kHugeAllocation = usize(1) << 40;
 
 [[gnu::noinline]] void fault_page(volatile u64* p) { *p = 0x1badbadbad; }
 
@@ -59,11 +60,17 @@ void from_cmdline(const char* cmdline) {
     } else if (kstd::strcmp(kind, "stack") == 0) {
         klog::report("fault-injection", "kind=stack");
         fault_stack_overflow(0);
+    } else if (kstd::strcmp(kind, "oom") == 0) {
+        // More than any machine we boot on has: operator new must panic with
+        // the size, never return null.
+        klog::report("fault-injection", "kind=oom bytes=0x%lx", kHugeAllocation);
+        volatile u8* p = new u8[kHugeAllocation];
+        p[0] = 1;
     } else if (kstd::strcmp(kind, "panic") == 0) {
         klog::report("fault-injection", "kind=panic");
         panic("deliberate panic from the command line");
     } else {
-        klog::warn("fault=%s: unknown kind (pf, ud, de, gp, stack, panic)", kind);
+        klog::warn("fault=%s: unknown kind (pf, ud, de, gp, stack, oom, panic)", kind);
         return;
     }
     panic("fault injection '%s' returned", kind);

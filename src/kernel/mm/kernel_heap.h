@@ -2,8 +2,11 @@
 // through the direct map.
 #pragma once
 
+#include "kernel/mm/heap.h"
+
 namespace mm {
 
 void heap_init();
+Heap& heap();
 
 }  // namespace mm
