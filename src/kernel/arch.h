@@ -9,6 +9,7 @@ namespace arch {
 // Early console (COM1 on x86_64): usable from the first line of kernel_main.
 void console_init();
 void console_write(const char* s, usize n);
+void console_flush();  // returns once everything written has been sent
 
 // CPU tables of the boot CPU (GDT, TSS with IST stacks, IDT).
 void cpu_init_boot();

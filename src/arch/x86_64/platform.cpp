@@ -31,6 +31,7 @@ void exit_with_verdict(bool pass) {
     static const char kFail[] = "lstar: verdict fail\n";
     if (pass) console_write(kPass, sizeof kPass - 1);
     else console_write(kFail, sizeof kFail - 1);
+    console_flush();
     x86::outb(kDebugExitPort, pass ? kDebugExitPass : kDebugExitFail);
     for (const char* p = "Shutdown"; *p; p++) x86::outb(kBochsShutdownPort, u8(*p));
     halt_forever();

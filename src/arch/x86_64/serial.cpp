@@ -6,7 +6,8 @@
 namespace {
 
 constexpr u16 kCom1 = 0x3F8;
-constexpr u8 kLsrThrEmpty = 0x20;  // line status: transmit holding register empty
+constexpr u8 kLsrThrEmpty = 0x20;          // line status: transmit holding register empty
+constexpr u8 kLsrTransmitterEmpty = 0x40;  // ... and the shift register too
 
 void put(char c) {
     while ((x86::inb(kCom1 + 5) & kLsrThrEmpty) == 0) x86::pause();
@@ -25,6 +26,12 @@ void console_init() {
     x86::outb(kCom1 + 3, 0x03);  // 8 data bits, no parity, 1 stop bit
     x86::outb(kCom1 + 2, 0xC7);  // FIFO on, cleared
     x86::outb(kCom1 + 4, 0x03);  // DTR, RTS
+}
+
+void console_flush() {
+    // Transmitter empty (LSR bit 6): the last byte has left the shift
+    // register, so powering the machine off now loses nothing.
+    while ((x86::inb(kCom1 + 5) & kLsrTransmitterEmpty) == 0) x86::pause();
 }
 
 void console_write(const char* s, usize n) {
