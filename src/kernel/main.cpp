@@ -6,6 +6,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/selftest.h"
 #include "lib/cmdline.h"
+#include "lib/crc32.h"
 #include "lib/multiboot2.h"
 
 void run_global_constructors();
@@ -54,6 +55,30 @@ void report_boot_info(const mb2::Info& info) {
                  info.region_count);
 }
 
+bool in_usable_ram(const mb2::Info& info, u64 start, u64 end) {
+    for (usize i = 0; i < info.region_count; i++) {
+        const mb2::MemoryRegion& r = info.regions[i];
+        if (r.type == mb2::kMemoryAvailable && start >= r.base && end <= r.base + r.length) return true;
+    }
+    return false;
+}
+
+// Checksums every boot module after the self-tests have written to every free
+// frame: a module the frame allocator had wrongly handed out would not match
+// the checksum the test computed on the host.
+void report_modules(const mb2::Info& info) {
+    for (usize i = 0; i < info.module_count; i++) {
+        const mb2::Module& m = info.modules[i];
+        if (!in_usable_ram(info, m.start, m.end)) {
+            klog::error("module %zu [0x%x-0x%x) '%s' is not inside usable RAM: ignored", i, m.start, m.end,
+                        m.string);
+            continue;
+        }
+        u32 crc = kstd::crc32(mm::phys_to_virt(m.start), m.end - m.start);
+        klog::report("module", "index=%zu bytes=%u crc32=0x%08x string=%s", i, m.end - m.start, crc, m.string);
+    }
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
@@ -79,6 +104,7 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     mm::init(g_boot_info, info_phys);
 
     bool selftests_ok = selftest::run_boot_selftests();
+    report_modules(g_boot_info);
     fault_inject::from_cmdline(g_boot_info.cmdline);
 
     klog::report("ready", "cpus=1 ms=%lu", arch::time_ns() / 1000000);
