@@ -1,4 +1,0 @@
-// CppUTest entry point shared by the arch unit-test executables (one copy linked into each).
-#include "CppUTest/CommandLineTestRunner.h"
-
-int main(int argc, char** argv) { return CommandLineTestRunner::RunAllTests(argc, argv); }
