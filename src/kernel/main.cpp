@@ -1,6 +1,5 @@
 // kernel_main: the boot CPU's path from the 64-bit entry to "ready".
 #include "kernel/arch.h"
-#include "kernel/boot_info.h"
 #include "kernel/fault_inject.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
@@ -97,7 +96,6 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
         klog::error("%s", why);
         fail("cannot continue without valid multiboot2 information");
     }
-    boot_info::set(g_boot_info, info_phys);
     apply_cmdline(g_boot_info.cmdline);
     report_boot_info(g_boot_info);
 
