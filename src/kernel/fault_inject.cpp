@@ -5,6 +5,7 @@
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "lib/cmdline.h"
+#include "lib/format.h"
 #include "lib/kstd/string.h"
 
 namespace fault_inject {
@@ -40,40 +41,71 @@ constexpr usize kHugeAllocation = usize(1) << 40;
     return fault_stack_overflow(depth + 1) + pad[0];
 }
 
+void inject_pf() {
+    klog::report("fault-injection", "kind=pf addr=0x%lx", kBadAddress);
+    fault_page(reinterpret_cast<volatile u64*>(kBadAddress));
+}
+
+void inject_ud() {
+    klog::report("fault-injection", "kind=ud");
+    fault_invalid_opcode();
+}
+
+void inject_de() {
+    klog::report("fault-injection", "kind=de");
+    fault_divide(0);
+}
+
+void inject_gp() {
+    klog::report("fault-injection", "kind=gp");
+    fault_general_protection();
+}
+
+void inject_stack() {
+    klog::report("fault-injection", "kind=stack");
+    fault_stack_overflow(0);
+}
+
+// More than any machine we boot on has: operator new must panic with the
+// size, never return null.
+void inject_oom() {
+    klog::report("fault-injection", "kind=oom bytes=0x%lx", kHugeAllocation);
+    volatile u8* p = new u8[kHugeAllocation];
+    p[0] = 1;
+}
+
+void inject_panic() {
+    klog::report("fault-injection", "kind=panic");
+    panic("deliberate panic from the command line");
+}
+
+struct Injection {
+    const char* kind;
+    void (*inject)();
+};
+
+constexpr Injection kInjections[] = {
+    {"pf", inject_pf},       {"ud", inject_ud},   {"de", inject_de},       {"gp", inject_gp},
+    {"stack", inject_stack}, {"oom", inject_oom}, {"panic", inject_panic},
+};
+
 }  // namespace
 
 void from_cmdline(const char* cmdline) {
     char kind[16];
     if (!cmdline::get(cmdline, "fault", kind, sizeof kind)) return;
-    if (kstd::strcmp(kind, "pf") == 0) {
-        klog::report("fault-injection", "kind=pf addr=0x%lx", kBadAddress);
-        fault_page(reinterpret_cast<volatile u64*>(kBadAddress));
-    } else if (kstd::strcmp(kind, "ud") == 0) {
-        klog::report("fault-injection", "kind=ud");
-        fault_invalid_opcode();
-    } else if (kstd::strcmp(kind, "de") == 0) {
-        klog::report("fault-injection", "kind=de");
-        fault_divide(0);
-    } else if (kstd::strcmp(kind, "gp") == 0) {
-        klog::report("fault-injection", "kind=gp");
-        fault_general_protection();
-    } else if (kstd::strcmp(kind, "stack") == 0) {
-        klog::report("fault-injection", "kind=stack");
-        fault_stack_overflow(0);
-    } else if (kstd::strcmp(kind, "oom") == 0) {
-        // More than any machine we boot on has: operator new must panic with
-        // the size, never return null.
-        klog::report("fault-injection", "kind=oom bytes=0x%lx", kHugeAllocation);
-        volatile u8* p = new u8[kHugeAllocation];
-        p[0] = 1;
-    } else if (kstd::strcmp(kind, "panic") == 0) {
-        klog::report("fault-injection", "kind=panic");
-        panic("deliberate panic from the command line");
-    } else {
-        klog::warn("fault=%s: unknown kind (pf, ud, de, gp, stack, oom, panic)", kind);
-        return;
+    for (const Injection& inj : kInjections) {
+        if (kstd::strcmp(kind, inj.kind) != 0) continue;
+        inj.inject();
+        panic("fault injection '%s' returned", kind);
     }
-    panic("fault injection '%s' returned", kind);
+    char known[64];
+    usize n = 0;
+    for (const Injection& inj : kInjections) {
+        n += fmt::snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", inj.kind);
+        if (n >= sizeof known) break;
+    }
+    klog::warn("fault=%s: unknown kind (%s)", kind, known);
 }
 
 }  // namespace fault_inject

@@ -30,30 +30,10 @@ public:
     }
 
     // Index of the first set bit in [from, to), or `to` when there is none.
-    usize find_set(usize from, usize to) const {
-        while (from < to) {
-            u64 w = words_[from / kWordBits] >> (from % kWordBits);
-            if (w != 0) {
-                usize i = from + static_cast<usize>(__builtin_ctzll(w));
-                return i < to ? i : to;
-            }
-            from = (from / kWordBits + 1) * kWordBits;
-        }
-        return to;
-    }
+    usize find_set(usize from, usize to) const { return find(from, to, 0); }
 
     // Index of the first clear bit in [from, to), or `to` when there is none.
-    usize find_clear(usize from, usize to) const {
-        while (from < to) {
-            u64 w = ~words_[from / kWordBits] >> (from % kWordBits);
-            if (w != 0) {
-                usize i = from + static_cast<usize>(__builtin_ctzll(w));
-                return i < to ? i : to;
-            }
-            from = (from / kWordBits + 1) * kWordBits;
-        }
-        return to;
-    }
+    usize find_clear(usize from, usize to) const { return find(from, to, ~u64{0}); }
 
     usize count_set(usize from, usize to) const {
         usize n = 0;
@@ -69,6 +49,20 @@ public:
     }
 
 private:
+    // First bit in [from, to) that is set in (word ^ flip): flip = 0 finds set
+    // bits, all-ones finds clear ones.
+    usize find(usize from, usize to, u64 flip) const {
+        while (from < to) {
+            u64 w = (words_[from / kWordBits] ^ flip) >> (from % kWordBits);
+            if (w != 0) {
+                usize i = from + static_cast<usize>(__builtin_ctzll(w));
+                return i < to ? i : to;
+            }
+            from = (from / kWordBits + 1) * kWordBits;
+        }
+        return to;
+    }
+
     // SWAR popcount: __builtin_popcountll would call libgcc's __popcountdi2
     // without -mpopcnt, and the kernel links no libgcc.
     static constexpr usize popcount(u64 w) {
