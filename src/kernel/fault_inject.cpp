@@ -19,9 +19,10 @@ constexpr usize kHugeAllocation = usize(1) << 40;
 
 [[gnu::noinline]] void fault_invalid_opcode() { asm volatile("ud2"); }
 
-[[gnu::noinline]] u64 fault_divide(u64 divisor) {
-    volatile u64 d = divisor;  // keep the compiler from folding the division
-    return 1000 / d;
+// In asm: a C++ division by zero is undefined behaviour the compiler may drop.
+[[gnu::noinline]] void fault_divide(u64 divisor) {
+    u64 lo = 1000, hi = 0;
+    asm volatile("divq %2" : "+a"(lo), "+d"(hi) : "r"(divisor));
 }
 
 [[gnu::noinline]] void fault_general_protection() {

@@ -254,6 +254,7 @@ _VECTOR_NAMES = {
     6: (r"#UD\b", r"invalid opcode"),
     13: (r"#GP\b", r"general protection"),
     8: (r"#DF\b", r"double fault"),
+    0: (r"#DE\b", r"divide error"),
 }
 
 
