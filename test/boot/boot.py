@@ -6,7 +6,7 @@ from lib import Case, healthy_boot
 def boot_case(name, emulator="qemu", smp=1, cpu="intel", mem=256):
     args = ["--emulator", emulator, "--smp", str(smp), "--cpu", cpu,
             "--mem", str(mem), "--cmdline", "shutdown"]
-    return Case(name, args, healthy_boot(mem, smp))
+    return Case(name, args, healthy_boot(mem, smp, cpu))
 
 
 CASES = [

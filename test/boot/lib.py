@@ -229,10 +229,22 @@ def check_tap(boot):
     require(oks, "no `ok N - ...` self-test line")
 
 
-def healthy_boot(mem_mib, smp):
+_VENDORS = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
+
+
+def check_cpu(boot, cpu):
+    """The feature probe saw the CPU vendor the emulator was asked for."""
+    rec = boot.record("cpu", ("vendor", "family", "model", "nx", "syscall"))
+    if cpu in _VENDORS:
+        require(rec["vendor"] == _VENDORS[cpu], f"cpu vendor={rec['vendor']}, expected {_VENDORS[cpu]}")
+    require(rec["nx"] == 1 and rec["syscall"] == 1, "cpu probe: long-mode CPU without nx/syscall?")
+
+
+def healthy_boot(mem_mib, smp, cpu="intel"):
     """The check of a normal boot with --cmdline shutdown."""
     def check(boot):
         check_tap(boot)
+        check_cpu(boot, cpu)
         rec = check_mem(boot, mem_mib)
         check_frames(boot, rec["usable_kib"])
         check_map(boot)

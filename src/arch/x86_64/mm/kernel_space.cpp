@@ -1,6 +1,7 @@
 // The kernel's own page tables, replacing the boot tables: the image mapped
 // per section with W^X, guard pages under the boot and IST stacks left
 // unmapped, and a direct map of physical memory at mm::kDirectMapBase.
+#include "arch/x86_64/cpu/features.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/mm/kernel_space.h"
@@ -50,14 +51,6 @@ KernelTableMemory g_table_memory;
 LocalTlb g_tlb;
 PageTable g_kernel_table;
 
-bool cpu_has_nx() {
-    u32 a, b, c, d;
-    x86::cpuid(0x80000000, 0, a, b, c, d);
-    if (a < 0x80000001) return false;
-    x86::cpuid(0x80000001, 0, a, b, c, d);
-    return (d & (1u << 20)) != 0;  // [SDM 2A CPUID] EDX.NX
-}
-
 void map_section(const char* name, const char* start, const char* end, PageFlags flags) {
     u64 begin = reinterpret_cast<u64>(start), stop = reinterpret_cast<u64>(end);
     usize guards = 0;
@@ -102,7 +95,7 @@ bool is_guard_page(u64 virt) {
 namespace arch {
 
 void paging_init(u64 phys_top) {
-    bool nx = cpu_has_nx();
+    bool nx = x86::boot_cpu_features().nx;
     g_kernel_table = PageTable::create(g_table_memory, g_tlb, nx);
     if (!g_kernel_table.valid()) panic("no frame for the kernel PML4");
 
