@@ -42,7 +42,8 @@ enum MapFlags : u32 {
 
 // Builds the kernel page tables (image W^X per section, guard pages left
 // out, direct map of physical memory up to phys_top) and switches to them.
-void paging_init(u64 phys_top);
+// Returns the end of the direct map (phys_top rounded up to its page size).
+u64 paging_init(u64 phys_top);
 
 // 4 KiB mappings in the kernel half; false with a logged reason on error.
 bool kernel_map(u64 virt, u64 phys, u32 flags);

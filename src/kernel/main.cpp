@@ -1,4 +1,5 @@
 // kernel_main: the boot CPU's path from the 64-bit entry to "ready".
+#include "kernel/acpi_discovery.h"
 #include "kernel/arch.h"
 #include "kernel/fault_inject.h"
 #include "kernel/log.h"
@@ -100,6 +101,7 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     report_boot_info(g_boot_info);
 
     mm::init(g_boot_info, info_phys);
+    platform::discover(g_boot_info);
 
     bool selftests_ok = selftest::run_boot_selftests();
     report_modules(g_boot_info);

@@ -240,11 +240,21 @@ def check_cpu(boot, cpu):
     require(rec["nx"] == 1 and rec["syscall"] == 1, "cpu probe: long-mode CPU without nx/syscall?")
 
 
+def check_madt(boot, smp):
+    """The MADT the kernel parsed lists exactly the CPUs the emulator has."""
+    boot.record("acpi", ("source", "revision", "root"))
+    rec = boot.record("madt", ("cpus", "usable", "ioapics", "lapic"))
+    require(rec["usable"] == smp, f"madt usable={rec['usable']}, expected {smp} (--smp)")
+    require(isinstance(rec["ioapics"], int) and rec["ioapics"] >= 1, "madt lists no I/O APIC")
+    require(rec["lapic"] == 0xFEE00000, f"madt lapic={rec['lapic']:#x}, expected 0xfee00000")
+
+
 def healthy_boot(mem_mib, smp, cpu="intel"):
     """The check of a normal boot with --cmdline shutdown."""
     def check(boot):
         check_tap(boot)
         check_cpu(boot, cpu)
+        check_madt(boot, smp)
         rec = check_mem(boot, mem_mib)
         check_frames(boot, rec["usable_kib"])
         check_map(boot)

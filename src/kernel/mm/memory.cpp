@@ -14,12 +14,14 @@ namespace mm {
 namespace {
 
 FrameAllocator g_frames;
+u64 g_direct_map_end = 4ull << 30;  // what the boot page tables map
 
 void* direct_map(u64 phys) { return phys_to_virt(phys); }
 
 }  // namespace
 
 FrameAllocator& frames() { return g_frames; }
+u64 direct_map_end() { return g_direct_map_end; }
 
 void init(const mb2::Info& info, u64 info_phys) {
     PhysRange usable[mb2::kMaxMemoryRegions];
@@ -47,7 +49,7 @@ void init(const mb2::Info& info, u64 info_phys) {
     klog::report("frames", "total=%zu free=%zu reserved=%zu bitmap=0x%lx", g_frames.total_frames(),
                  g_frames.free_frames(), g_frames.reserved_frames(), g_frames.bitmap_phys());
 
-    arch::paging_init(phys_top);
+    g_direct_map_end = arch::paging_init(phys_top);
     heap_init();
 }
 

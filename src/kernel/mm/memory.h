@@ -23,4 +23,8 @@ void init(const mb2::Info& info, u64 info_phys);
 
 FrameAllocator& frames();
 
+// End of the direct map: physical addresses below it can be reached with
+// phys_to_virt() (after init(); before it, the boot tables' 4 GiB).
+u64 direct_map_end();
+
 }  // namespace mm

@@ -94,7 +94,7 @@ bool is_guard_page(u64 virt) {
 
 namespace arch {
 
-void paging_init(u64 phys_top) {
+u64 paging_init(u64 phys_top) {
     bool nx = x86::boot_cpu_features().nx;
     g_kernel_table = PageTable::create(g_table_memory, g_tlb, nx);
     if (!g_kernel_table.valid()) panic("no frame for the kernel PML4");
@@ -113,6 +113,7 @@ void paging_init(u64 phys_top) {
     g_tlb.live = true;
     klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",
                g_kernel_table.pml4_phys(), nx ? "on" : "unavailable", top >> 20, mm::kDirectMapBase);
+    return top;
 }
 
 bool kernel_map(u64 virt, u64 phys, u32 flags) {
