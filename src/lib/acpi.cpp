@@ -2,29 +2,15 @@
 #include "lib/acpi.h"
 
 #include "lib/format.h"
+#include "lib/kstd/unaligned.h"
 
 namespace acpi {
 namespace {
 
-// Firmware tables make no alignment promises (XSDT entries sit at offset 36), so
-// multi-byte fields go through memcpy.
-u16 read_u16(const u8* p) {
-    u16 v;
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-u32 read_u32(const u8* p) {
-    u32 v;
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-u64 read_u64(const u8* p) {
-    u64 v;
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
+// Firmware tables make no alignment promises (XSDT entries sit at offset 36).
+using kstd::read_u16;
+using kstd::read_u32;
+using kstd::read_u64;
 
 const u8* read_phys(PhysReader read, void* ctx, u64 phys, usize len) {
     return static_cast<const u8*>(read(ctx, phys, len));

@@ -2,24 +2,14 @@
 #include "lib/multiboot2.h"
 
 #include "lib/format.h"
+#include "lib/kstd/unaligned.h"
 #include "lib/kstd/utility.h"
 
 namespace mb2 {
 namespace {
 
-// Tags are 8-byte aligned within an 8-byte aligned block, but go through memcpy
-// anyway: the compiler then need not assume anything about aliasing or alignment.
-u32 read_u32(const u8* p) {
-    u32 v;
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-u64 read_u64(const u8* p) {
-    u64 v;
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
+using kstd::read_u32;
+using kstd::read_u64;
 
 // A tag whose size has been checked to lie within the block.
 struct Tag {
