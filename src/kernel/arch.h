@@ -2,7 +2,9 @@
 // src/kernel may ask of the CPU and platform, implemented in src/arch/<arch>/.
 #pragma once
 
+#include "lib/acpi.h"
 #include "lib/kstd/types.h"
+#include "lib/multiboot2.h"
 
 namespace arch {
 
@@ -13,6 +15,36 @@ void console_flush();  // returns once everything written has been sent
 
 // CPU tables of the boot CPU (GDT, TSS with IST stacks, IDT).
 void cpu_init_boot();
+
+// This CPU's number: 0 is the boot CPU, APs are numbered in MADT order.
+// Valid from cpu_init_boot() on (the per-CPU block is reached through GS).
+u32 cpu_id();
+// CPUs online so far (1 until the APs are started).
+u32 cpu_count();
+
+// Interrupt flag: irq_save() disables interrupts and returns the previous
+// state for irq_restore(). cpu_relax() is the spin-wait hint (PAUSE).
+u64 irq_save();
+void irq_restore(u64 state);
+bool irqs_enabled();
+void cpu_relax();
+
+// Local APIC, I/O APICs and every AP in the MADT (nullptr: the boot CPU
+// alone). Returns the number of CPUs online. Command line: `xapic` keeps the
+// local APIC in xAPIC mode even where x2APIC exists.
+u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt);
+
+// Stops every other CPU (each prints where it was) before a panic's verdict.
+void stop_other_cpus(const char* why);
+
+// Boot self-tests of the interrupt and SMP machinery (remote calls, IPIs,
+// LAPIC timers, I/O APIC routing); TAP lines through selftest::tap().
+bool run_smp_selftests();
+
+// Runs the SMP test named by `test=` on the command line, if it is one of
+// the architecture's (nmi, mce, tlb, ipi); returns false if it is not.
+// `pass` receives the outcome.
+bool run_smp_test(const char* cmdline, bool& pass);
 
 // Monotonic time since reset, in nanoseconds (TSC calibrated against the PIT).
 void time_init();

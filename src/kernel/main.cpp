@@ -101,13 +101,16 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     report_boot_info(g_boot_info);
 
     mm::init(g_boot_info, info_phys);
-    platform::discover(g_boot_info);
+    bool have_madt = platform::discover(g_boot_info);
+    u32 cpus = arch::smp_init(g_boot_info, info_phys, have_madt ? &platform::madt() : nullptr);
 
     bool selftests_ok = selftest::run_boot_selftests();
     report_modules(g_boot_info);
     fault_inject::from_cmdline(g_boot_info.cmdline);
 
-    klog::report("ready", "cpus=1 ms=%lu", arch::time_ns() / 1000000);
+    klog::report("ready", "cpus=%u ms=%lu", cpus, arch::time_ns() / 1000000);
+    bool test_pass = true;
+    if (arch::run_smp_test(g_boot_info.cmdline, test_pass)) arch::exit_with_verdict(selftests_ok && test_pass);
     if (cmdline::has_flag(g_boot_info.cmdline, "shutdown")) arch::exit_with_verdict(selftests_ok);
     klog::info("nothing more to do yet; halting (add 'shutdown' to the command line to power off)");
     arch::halt_forever();

@@ -9,19 +9,25 @@
 #include "lib/format.h"
 
 void panic(const char* fmt, ...) {
-    static bool in_panic = false;
-    if (in_panic) arch::halt_forever();  // a panic while panicking: stop quietly
-    in_panic = true;
+    // The first CPU to panic reports; a second panic on it stops quietly,
+    // and other CPUs that panic meanwhile wait to be stopped by the first.
+    static u32 panicking = 0;  // CPU number + 1
+    u32 me = arch::cpu_id() + 1;
+    u32 expected = 0;
+    if (!__atomic_compare_exchange_n(&panicking, &expected, me, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        arch::halt_forever();
+    }
 
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
     fmt::vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    klog::raw("lstar: PANIC: %s\n", msg);
+    klog::raw("lstar: PANIC: %s (cpu %u)\n", msg, me - 1);
 
     u64 pcs[16];
     usize n = arch::backtrace(pcs, 16);
     ksyms::print_backtrace(pcs, n);
+    arch::stop_other_cpus("panic");
     arch::exit_with_verdict(false);
 }

@@ -18,22 +18,11 @@ namespace {
 
 unsigned g_tap_number = 0;
 
-bool tap(bool ok, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-bool tap(bool ok, const char* fmt, ...) {
-    char what[160];
-    va_list ap;
-    va_start(ap, fmt);
-    fmt::vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    klog::raw("%s %u - %s\n", ok ? "ok" : "not ok", ++g_tap_number, what);
-    return ok;
-}
-
 // Allocates every free frame (chaining them through their first word via the
 // direct map), checks none overlaps the kernel image, frees them all, then
 // checks that freeing one again is caught as a double free.
 bool frames_all_and_back() {
-    mm::FrameAllocator& fa = mm::frames();
+    mm::SharedFrames& fa = mm::frames();
     const usize free_before = fa.free_frames();
     const u64 image_lo = reinterpret_cast<u64>(__kernel_phys_start);
     const u64 image_hi = reinterpret_cast<u64>(__kernel_end) - mm::kKernelVma;
@@ -130,11 +119,22 @@ bool heap_new_delete() {
 
 }  // namespace
 
+bool tap(bool ok, const char* fmt, ...) {
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt::vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    klog::raw("%s %u - %s\n", ok ? "ok" : "not ok", ++g_tap_number, what);
+    return ok;
+}
+
 bool run_boot_selftests() {
     bool ok = true;
     ok &= frames_all_and_back();
     ok &= map_write_read_direct();
     ok &= heap_new_delete();
+    ok &= arch::run_smp_selftests();
     return ok;
 }
 

@@ -17,10 +17,8 @@ where TOPIC is one or more words and values are decimal or 0x-hex numbers
 
 import re
 
-# SMP bring-up: while False the kernel runs on the boot CPU alone and
-# `lstar: ready` reports cpus=1 whatever --smp says. Set to True once the
-# application processors are started.
-SMP_ENABLED = False
+# Size of every per-CPU stack (entry stack and IST stacks), in bytes.
+CPU_STACK_SIZE = 16 * 1024
 
 # Exit statuses of tools/boot.
 PASS, FAIL, ERROR = 0, 1, 2
@@ -216,9 +214,7 @@ def check_heap(boot):
 
 def check_ready(boot, smp):
     rec = boot.record("ready", ("cpus", "ms"))
-    want = smp if SMP_ENABLED else 1
-    require(rec["cpus"] == want,
-            f"ready cpus={rec['cpus']}, expected {want}")
+    require(rec["cpus"] == smp, f"ready cpus={rec['cpus']}, expected {smp}")
 
 
 def check_tap(boot):
@@ -249,6 +245,66 @@ def check_madt(boot, smp):
     require(rec["lapic"] == 0xFEE00000, f"madt lapic={rec['lapic']:#x}, expected 0xfee00000")
 
 
+def parse_range(text, what):
+    m = re.fullmatch(r"(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)", str(text))
+    require(m, f"{what}={text!r} is not a range 0xLOW-0xHIGH")
+    return int(m.group(1), 16), int(m.group(2), 16)
+
+
+def check_smp(boot, smp, apic_mode=None):
+    """Every CPU came up and filled in its own `lstar: cpu-state` line: one
+    line per CPU, all CPU numbers, APIC ids, GDTs, TSSs and GS bases
+    distinct, and no two stacks (entry stack and IST1-3 of all CPUs)
+    overlapping."""
+    rec = boot.record("smp", ("possible", "online", "timed_out", "apic"))
+    require(rec["possible"] == smp, f"smp possible={rec['possible']}, expected {smp}")
+    require(rec["online"] == smp, f"smp online={rec['online']}, expected {smp}")
+    require(rec["timed_out"] == 0, f"smp timed_out={rec['timed_out']}")
+    if apic_mode:
+        require(rec["apic"] == apic_mode, f"smp apic={rec['apic']}, expected {apic_mode}")
+    states = boot.records("cpu-state")
+    keys = ("cpu", "apic", "gdt", "tr", "tss", "rsp0", "ist1", "ist2", "ist3", "gs", "kgs")
+    for st in states:
+        missing = [k for k in keys if k not in st]
+        require(not missing, f"cpu-state line lacks {', '.join(missing)}")
+    require(len(states) == smp, f"{len(states)} cpu-state lines, expected {smp}")
+    require(sorted(st["cpu"] for st in states) == list(range(smp)),
+            f"cpu-state cpu numbers {sorted(st['cpu'] for st in states)}, expected 0..{smp - 1}")
+    for k in ("apic", "gdt", "tss", "gs"):
+        vals = [st[k] for st in states]
+        require(len(set(vals)) == smp, f"cpu-state {k} values are not distinct: {vals}")
+    stacks = []
+    for st in states:
+        require(st["tr"] == 0x38, f"cpu {st['cpu']}: tr={st['tr']:#x}, expected 0x38")
+        require(st["kgs"] == 0, f"cpu {st['cpu']}: kgs={st['kgs']:#x}, expected 0 in the kernel")
+        require(st["gs"] >= 1 << 63, f"cpu {st['cpu']}: gs={st['gs']:#x} is not a kernel address")
+        stacks.append((st["rsp0"] - CPU_STACK_SIZE, st["rsp0"], f"cpu {st['cpu']} rsp0"))
+        for k in ("ist1", "ist2", "ist3"):
+            lo, hi = parse_range(st[k], k)
+            require(hi - lo == CPU_STACK_SIZE, f"cpu {st['cpu']} {k} is {hi - lo} bytes")
+            stacks.append((lo, hi, f"cpu {st['cpu']} {k}"))
+    stacks.sort()
+    for a, b in zip(stacks, stacks[1:]):
+        require(a[1] <= b[0], f"{a[2]} [{a[0]:#x}-{a[1]:#x}) overlaps {b[2]} [{b[0]:#x}-{b[1]:#x})")
+    return states
+
+
+def check_smp_selftests(boot, smp):
+    """Remote calls, IPIs and LAPIC timers reached every CPU; the I/O APIC
+    delivered ISA IRQ 0 through its overridden GSI."""
+    every = (1 << smp) - 1
+    rc = boot.record("selftest remote-call", ("one_by_one", "all"))
+    require(rc["one_by_one"] == smp and rc["all"] == every, f"remote calls: {rc}")
+    ipi = boot.record("selftest ipi", ("one", "all", "others", "self_quiet"))
+    require(ipi["one"] == every and ipi["all"] == every and ipi["self_quiet"] == 1, f"IPIs: {ipi}")
+    require(ipi["others"] == every & ~1, f"IPI to all but self reached {ipi['others']:#x}")
+    t = boot.record("selftest timer", ("periodic", "oneshot", "once", "ticks_per_ms"))
+    require(t["periodic"] == every and t["oneshot"] == every and t["once"] == every, f"timers: {t}")
+    require(t["ticks_per_ms"] > 0, "lapic timer not calibrated")
+    io = boot.record("selftest ioapic", ("gsi", "count"))
+    require(io["count"] >= 5, f"ioapic: only {io['count']} PIT interrupts")
+
+
 def healthy_boot(mem_mib, smp, cpu="intel"):
     """The check of a normal boot with --cmdline shutdown."""
     def check(boot):
@@ -259,6 +315,8 @@ def healthy_boot(mem_mib, smp, cpu="intel"):
         check_frames(boot, rec["usable_kib"])
         check_map(boot)
         check_heap(boot)
+        check_smp(boot, smp)
+        check_smp_selftests(boot, smp)
         check_ready(boot, smp)
         check_verdict(boot, "pass")
         check_status(boot, PASS)
@@ -338,7 +396,7 @@ def fault_boot(kind, vector):
 
 def check_oom(boot):
     """fault=oom: operator new of more memory than exists must panic naming
-    the size, with a backtrace through operator new, and fail."""
+    the size, with a backtrace through the allocator, and fail."""
     check_status(boot, FAIL)
     inj = boot.record("fault-injection", ("kind", "bytes"))
     require(inj["kind"] == "oom", f"fault-injection kind={inj['kind']}, expected oom")
@@ -347,6 +405,6 @@ def check_oom(boot):
     m = re.search(r"new\((\d+) bytes", boot.lines[i])
     require(m and int(m.group(1)) == inj["bytes"],
             f"panic does not name the requested size {inj['bytes']}: {boot.lines[i]!r}")
-    require(any("operator new" in line for line in boot.lines[i:]),
-            "panic backtrace has no operator new frame")
+    require(any(re.search(r"operator new|checked_alloc", line) for line in boot.lines[i:]),
+            "panic backtrace has no frame of the allocator (operator new / checked_alloc)")
     check_verdict(boot, "fail")

@@ -14,6 +14,9 @@ void put(char c) {
     x86::outb(kCom1, u8(c));
 }
 
+u32 g_owner = 0;  // CPU number + 1 of the writer, 0 when free
+constexpr u64 kMaxSpins = 200000000;
+
 }  // namespace
 
 namespace arch {
@@ -34,11 +37,32 @@ void console_flush() {
     while ((x86::inb(kCom1 + 5) & kLsrTransmitterEmpty) == 0) x86::pause();
 }
 
+// One writer at a time across CPUs, so lines do not interleave. The lock
+// records its owner: an NMI or machine check that interrupts this CPU while
+// it prints goes ahead (its line lands inside the other one) instead of
+// deadlocking, and a holder that never lets go (a CPU stopped by a panic
+// mid-line) is overridden after a bounded wait.
 void console_write(const char* s, usize n) {
+    u32 me = arch::cpu_id() + 1;
+    bool nested = __atomic_load_n(&g_owner, __ATOMIC_ACQUIRE) == me;
+    if (!nested) {
+        u64 spins = 0;
+        u32 expected = 0;
+        while (!__atomic_compare_exchange_n(&g_owner, &expected, me, false, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) {
+            expected = 0;
+            x86::pause();
+            if (++spins == kMaxSpins) {
+                __atomic_store_n(&g_owner, me, __ATOMIC_RELAXED);
+                break;
+            }
+        }
+    }
     for (usize i = 0; i < n; i++) {
         if (s[i] == '\n') put('\r');
         put(s[i]);
     }
+    if (!nested) __atomic_store_n(&g_owner, 0u, __ATOMIC_RELEASE);
 }
 
 }  // namespace arch

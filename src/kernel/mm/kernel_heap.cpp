@@ -6,6 +6,7 @@
 #include "kernel/mm/memory.h"
 #include "lib/kstd/new.h"
 #include "kernel/panic.h"
+#include "kernel/sync/spinlock.h"
 
 namespace mm {
 namespace {
@@ -26,10 +27,17 @@ public:
 FramePageSource g_page_source;
 Heap g_heap;
 bool g_heap_ready = false;
+// One lock for the whole heap, interrupts off; taken before the frame
+// allocator's (the heap asks it for pages).
+ksync::SpinLock g_heap_lock{"heap"};
 
 void* checked_alloc(usize size, usize align) {
     if (!g_heap_ready) panic("operator new(%zu) before the heap is initialized", size);
-    void* p = g_heap.alloc(size, align);
+    void* p;
+    {
+        ksync::IrqSpinGuard g(g_heap_lock);
+        p = g_heap.alloc(size, align);
+    }
     if (p == nullptr) {
         panic("out of memory: new(%zu bytes, align %zu) with %zu frames free", size, align,
               frames().free_frames());
@@ -39,7 +47,11 @@ void* checked_alloc(usize size, usize align) {
 
 void checked_free(void* p) {
     if (p == nullptr) return;
-    HeapError e = g_heap.free(p);
+    HeapError e;
+    {
+        ksync::IrqSpinGuard g(g_heap_lock);
+        e = g_heap.free(p);
+    }
     if (e != HeapError::kOk) panic("delete %p: %s", p, error_name(e));
 }
 

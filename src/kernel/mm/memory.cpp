@@ -7,6 +7,7 @@
 #include "kernel/log.h"
 #include "kernel/mm/kernel_heap.h"
 #include "kernel/panic.h"
+#include "kernel/sync/spinlock.h"
 
 extern "C" char __kernel_phys_start[], __kernel_end[];
 
@@ -14,13 +15,40 @@ namespace mm {
 namespace {
 
 FrameAllocator g_frames;
+SharedFrames g_shared_frames;
+ksync::SpinLock g_frames_lock{"frames"};
 u64 g_direct_map_end = 4ull << 30;  // what the boot page tables map
 
 void* direct_map(u64 phys) { return phys_to_virt(phys); }
 
 }  // namespace
 
-FrameAllocator& frames() { return g_frames; }
+SharedFrames& frames() { return g_shared_frames; }
+
+u64 SharedFrames::alloc() {
+    ksync::IrqSpinGuard g(g_frames_lock);
+    return g_frames.alloc();
+}
+
+u64 SharedFrames::alloc_contiguous(usize count, usize align_frames) {
+    ksync::IrqSpinGuard g(g_frames_lock);
+    return g_frames.alloc_contiguous(count, align_frames);
+}
+
+FrameError SharedFrames::free(u64 phys) {
+    ksync::IrqSpinGuard g(g_frames_lock);
+    return g_frames.free(phys);
+}
+
+FrameError SharedFrames::free_contiguous(u64 phys, usize count) {
+    ksync::IrqSpinGuard g(g_frames_lock);
+    return g_frames.free_contiguous(phys, count);
+}
+
+// A snapshot: the count may change as soon as it is read.
+usize SharedFrames::free_frames() const { return g_frames.free_frames(); }
+
+FrameAllocator& SharedFrames::unlocked() { return g_frames; }
 u64 direct_map_end() { return g_direct_map_end; }
 
 void init(const mb2::Info& info, u64 info_phys) {

@@ -21,7 +21,20 @@ inline void* early_phys_to_virt(u64 phys) { return phys_to_virt(phys); }
 // tables, then the heap. Panics with a reason if any step is impossible.
 void init(const mb2::Info& info, u64 info_phys);
 
-FrameAllocator& frames();
+// The frame allocator shared by every CPU: each call takes the allocator's
+// lock with interrupts off (the allocator itself is single-threaded code).
+class SharedFrames {
+public:
+    u64 alloc();
+    u64 alloc_contiguous(usize count, usize align_frames = 1);
+    FrameError free(u64 phys);
+    FrameError free_contiguous(u64 phys, usize count);
+    usize free_frames() const;
+    // The allocator itself, for set-up and statistics on the boot CPU.
+    FrameAllocator& unlocked();
+};
+
+SharedFrames& frames();
 
 // End of the direct map: physical addresses below it can be reached with
 // phys_to_virt() (after init(); before it, the boot tables' 4 GiB).

@@ -27,3 +27,14 @@ template <typename T> constexpr T align_up(T v, T a) { return (v + a - 1) & ~(a 
 template <typename T> constexpr bool is_aligned(T v, T a) { return (v & (a - 1)) == 0; }
 
 }  // namespace kstd
+
+namespace kstd {
+
+// Set bits in v (no POPCNT: the kernel is built for the baseline x86_64).
+constexpr u32 popcount(u64 v) {
+    u32 n = 0;
+    for (; v; v &= v - 1) n++;
+    return n;
+}
+
+}  // namespace kstd

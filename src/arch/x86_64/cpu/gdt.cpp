@@ -1,21 +1,23 @@
-// The boot CPU's GDT and TSS. Each IST stack sits in .bss right above a
-// page-sized guard that the kernel page tables leave unmapped, so overflowing
-// one faults instead of overwriting its neighbour.
+// GDT and TSS construction. Each CPU's tables live in its CpuLocal; the only
+// static stacks are the boot CPU's early IST stacks, in .bss right above a
+// page-sized guard that the kernel page tables leave unmapped.
 #include "arch/x86_64/cpu/gdt.h"
 
 namespace x86 {
 namespace {
 
 constexpr usize kPage = 4096;
-constexpr usize kIstStackSize = 4 * kPage;
+constexpr usize kEarlyIstSize = 4 * kPage;
 
-struct alignas(kPage) IstStack {
+// Aligned to their size like the per-CPU stacks, so that the NMI and
+// machine-check entry can find the top of the stack from RSP.
+struct alignas(kEarlyIstSize) EarlyIstStack {
+    u8 unused[kEarlyIstSize - kPage];
     u8 guard[kPage];
-    u8 stack[kIstStackSize];
+    u8 stack[kEarlyIstSize];
 };
 
-IstStack g_ist_stacks[kIstCount];
-Tss g_tss;
+EarlyIstStack g_early_ist[kIstCount];
 
 // Descriptor words [SDM 3A 3.4.5]: flat 64-bit code (L=1), flat data, and
 // compatibility-mode user code (D=1) for 32-bit tasks.
@@ -24,8 +26,6 @@ constexpr u64 kDescKernelData = 0x00CF92000000FFFF;
 constexpr u64 kDescUserCode32 = 0x00CFFA000000FFFF;
 constexpr u64 kDescUserData = 0x00CFF2000000FFFF;
 constexpr u64 kDescUserCode64 = 0x00AFFA000000FFFF;
-
-alignas(16) u64 g_gdt[9];
 
 struct [[gnu::packed]] DescriptorPointer {
     u16 limit;
@@ -43,24 +43,23 @@ void set_tss_descriptor(u64* slot, const Tss* tss) {
 
 }  // namespace
 
-void gdt_init_boot() {
-    g_gdt[0] = 0;
-    g_gdt[kKernelCode >> 3] = kDescKernelCode;
-    g_gdt[kKernelData >> 3] = kDescKernelData;
-    g_gdt[kUserCode32 >> 3] = kDescUserCode32;
-    g_gdt[kUserData >> 3] = kDescUserData;
-    g_gdt[kUserCode64 >> 3] = kDescUserCode64;
-    g_gdt[kUserData64 >> 3] = kDescUserData;
+void gdt_build(u64 (&gdt)[kGdtEntries], const Tss* tss) {
+    gdt[0] = 0;
+    gdt[kKernelCode >> 3] = kDescKernelCode;
+    gdt[kKernelData >> 3] = kDescKernelData;
+    gdt[kUserCode32 >> 3] = kDescUserCode32;
+    gdt[kUserData >> 3] = kDescUserData;
+    gdt[kUserCode64 >> 3] = kDescUserCode64;
+    gdt[kUserData64 >> 3] = kDescUserData;
+    set_tss_descriptor(&gdt[kTssSelector >> 3], tss);
+}
 
-    for (usize i = 0; i < kIstCount; i++) {
-        g_tss.ist[i] = reinterpret_cast<u64>(g_ist_stacks[i].stack + kIstStackSize);
-    }
-    g_tss.iopb_offset = sizeof(Tss);  // no I/O bitmap yet: every port faults in ring 3
-    set_tss_descriptor(&g_gdt[kTssSelector >> 3], &g_tss);
-
-    DescriptorPointer gdtr{sizeof g_gdt - 1, reinterpret_cast<u64>(g_gdt)};
+void gdt_load(const u64 (&gdt)[kGdtEntries]) {
+    DescriptorPointer gdtr{sizeof gdt - 1, reinterpret_cast<u64>(gdt)};
     asm volatile("lgdt %0" ::"m"(gdtr));
-    // Reload CS with a far return, then the data segments and TR.
+    // Reload CS with a far return, then the data segments and TR. Loading a
+    // null selector into GS zeroes its base on Intel but not on AMD, so GS
+    // base is set afterwards by MSR in either case.
     asm volatile(
         "pushq %[cs]\n"
         "leaq 1f(%%rip), %%rax\n"
@@ -80,10 +79,14 @@ void gdt_init_boot() {
         : "rax", "memory");
 }
 
-usize ist_guard_pages(u64* out, usize max) {
+u64 early_ist_top(usize index) {
+    return reinterpret_cast<u64>(g_early_ist[index].stack + kEarlyIstSize);
+}
+
+usize early_ist_guard_pages(u64* out, usize max) {
     usize n = 0;
     for (usize i = 0; i < kIstCount && n < max; i++) {
-        out[n++] = reinterpret_cast<u64>(g_ist_stacks[i].guard);
+        out[n++] = reinterpret_cast<u64>(g_early_ist[i].guard);
     }
     return n;
 }

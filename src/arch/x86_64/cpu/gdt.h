@@ -33,10 +33,16 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104, "[SDM 3A 8.7] 64-bit TSS layout");
 
-// Loads the boot CPU's GDT and TSS (with IST stacks) and reloads segments.
-void gdt_init_boot();
+constexpr usize kGdtEntries = 9;  // null, 6 segments, the 16-byte TSS descriptor
 
-// The guard pages under the boot CPU's IST stacks (left unmapped by paging).
-usize ist_guard_pages(u64* out, usize max);
+// Fills a GDT with lstar's fixed segments and a TSS descriptor for `tss`.
+void gdt_build(u64 (&gdt)[kGdtEntries], const Tss* tss);
+// LGDT, reload CS/DS/ES/SS (FS and GS null: their bases are set by MSR), LTR.
+void gdt_load(const u64 (&gdt)[kGdtEntries]);
+
+// Early IST stacks in .bss for the boot CPU, used until its per-CPU stacks
+// are mapped; their guard pages are left unmapped by paging.
+u64 early_ist_top(usize index);
+usize early_ist_guard_pages(u64* out, usize max);
 
 }  // namespace x86

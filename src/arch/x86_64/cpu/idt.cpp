@@ -44,7 +44,10 @@ void idt_init_boot() {
     set_gate(2, isr_stub_table[2], kIstNmi);
     set_gate(8, isr_stub_table[8], kIstDoubleFault);
     set_gate(18, isr_stub_table[18], kIstMachineCheck);
+    idt_load();
+}
 
+void idt_load() {
     struct [[gnu::packed]] {
         u16 limit;
         u64 base;

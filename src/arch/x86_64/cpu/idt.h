@@ -4,5 +4,7 @@
 namespace x86 {
 
 void idt_init_boot();
+// Loads the (shared) IDT on this CPU; for APs.
+void idt_load();
 
 }  // namespace x86

@@ -1,14 +1,15 @@
-// arch::cpu_init_boot: the boot CPU's descriptor tables.
+// arch::cpu_init_boot: the boot CPU's per-CPU block and descriptor tables.
 #include "arch/x86_64/cpu/features.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/idt.h"
+#include "arch/x86_64/cpu/percpu.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
 
 namespace arch {
 
 void cpu_init_boot() {
-    x86::gdt_init_boot();
+    x86::percpu_init_boot();  // GDT, TSS with early IST stacks, GS base
     x86::idt_init_boot();
     x86::probe_boot_cpu();
     char line[256];

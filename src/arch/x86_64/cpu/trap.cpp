@@ -1,7 +1,11 @@
 // trap_dispatch: the C++ side of every interrupt and exception, and the fault
 // report printed when the kernel itself takes an exception.
+#include "arch/x86_64/apic/lapic.h"
+#include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/percpu.h"
 #include "arch/x86_64/cpu/trap_frame.h"
+#include "arch/x86_64/cpu/vectors.h"
 #include "arch/x86_64/mm/kernel_space.h"
 #include "kernel/arch.h"
 #include "kernel/ksyms.h"
@@ -30,21 +34,28 @@ void describe_pf_error(u64 ec, char* buf, usize n) {
                   (ec & 8) ? ", reserved-bit" : "", (ec & 16) ? ", instruction-fetch" : "");
 }
 
+x86::InterruptHandler g_handlers[256];
+
 [[noreturn]] void fault_report(const x86::TrapFrame& f) {
     // A fault while reporting a fault (say, a corrupt frame pointer) must not
-    // recurse: say so and stop with the failure verdict.
-    static bool reporting = false;
-    if (reporting) {
-        klog::raw("lstar: FAULT vector=%lu while printing a fault report, rip=0x%lx\n", f.vector, f.rip);
-        arch::exit_with_verdict(false);
+    // recurse: say so and stop with the failure verdict. Only the first CPU
+    // to fault reports; the others are stopped by it.
+    static u32 reporter = 0;  // CPU number + 1
+    u32 me = arch::cpu_id() + 1;
+    u32 expected = 0;
+    if (!__atomic_compare_exchange_n(&reporter, &expected, me, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (expected == me) {
+            klog::raw("lstar: FAULT vector=%lu while printing a fault report, rip=0x%lx\n", f.vector, f.rip);
+            arch::exit_with_verdict(false);
+        }
+        arch::halt_forever();  // another CPU is reporting and will stop this one
     }
-    reporting = true;
 
     char detail[96] = "";
     u64 cr2 = x86::read_cr2();
     if (f.vector == 14) describe_pf_error(f.error_code, detail, sizeof detail);
-    klog::raw("lstar: FAULT vector=%lu (%s) error=0x%lx%s\n", f.vector, kExceptionNames[f.vector],
-              f.error_code, detail);
+    klog::raw("lstar: FAULT vector=%lu (%s) error=0x%lx%s cpu=%u\n", f.vector, kExceptionNames[f.vector],
+              f.error_code, detail, arch::cpu_id());
     klog::raw("  rip=0x%016lx cs=0x%lx rflags=0x%lx rsp=0x%016lx ss=0x%lx\n", f.rip, f.cs,
               f.rflags, f.rsp, f.ss);
     // #DF keeps CR2 from the #PF that caused it (typically a stack overflow).
@@ -64,16 +75,28 @@ void describe_pf_error(u64 ec, char* buf, usize n) {
     pcs[0] = f.rip;
     usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
     ksyms::print_backtrace(pcs, n);
+    x86::stop_other_cpus("fault");
     arch::exit_with_verdict(false);
 }
 
 }  // namespace
 
+namespace x86 {
+
+void set_interrupt_handler(u8 vector, InterruptHandler handler) { g_handlers[vector] = handler; }
+
+}  // namespace x86
+
 extern "C" void trap_dispatch(x86::TrapFrame* frame) {
-    if (frame->vector == 2) {
-        klog::warn("NMI at rip=0x%lx", frame->rip);
-        return;
-    }
-    if (frame->vector < 32) fault_report(*frame);
-    klog::warn("unexpected interrupt vector %lu at rip=0x%lx", frame->vector, frame->rip);
+    u64 v = frame->vector;
+    if (v == 2) return x86::nmi_handle(*frame);
+    if (v == 18) return x86::mce_handle(*frame);
+    if (v < 32) fault_report(*frame);
+    // A masked 8259 can still raise its spurious IRQ 7/15; the local APIC's
+    // spurious vector needs no EOI [SDM 3A 11.9].
+    if (v >= x86::kVectorPicBase && v < x86::kVectorPicBase + 16) return;
+    if (v == x86::kVectorSpurious) return;
+    x86::lapic::eoi();
+    if (x86::InterruptHandler h = g_handlers[v]) return h(*frame);
+    klog::warn("unexpected interrupt vector %lu on cpu %u at rip=0x%lx", v, arch::cpu_id(), frame->rip);
 }

@@ -1,7 +1,21 @@
 ; Interrupt and exception entry: 256 tiny per-vector stubs that even out the
 ; stack (dummy error code where the CPU pushes none) and record the vector,
-; then one common path that saves the general registers as a TrapFrame and
+; then a common path that saves the general registers as a TrapFrame and
 ; calls trap_dispatch(TrapFrame*). Policy lives in C++.
+;
+; Two common paths:
+;  - isr_common, for everything that arrives on the current or the TSS.RSP0
+;    stack: from user mode (CPL 3 in the saved CS) it swaps GS on the way in
+;    and out, so C++ always runs with GS base = this CPU's CpuLocal. This is
+;    safe because these vectors cannot land inside an entry stub's swapgs
+;    window: interrupts are off there, and the stubs do not fault.
+;  - paranoid_common, for NMI, #DF and #MC, which arrive on IST stacks at any
+;    instruction, including between an entry's swapgs and its stack switch.
+;    The saved CS cannot say which GS base is live there, so the path reads
+;    the hardware: it takes this CPU's CpuLocal pointer from the top word of
+;    its IST stack (the stacks are aligned to their size), saves the current
+;    IA32_GS_BASE, installs the kernel's, and puts the saved value back before
+;    IRETQ. IA32_KERNEL_GS_BASE is never touched.
 
 %include "asm_offsets.inc"
 
@@ -19,12 +33,14 @@ isr_stub_%1:
     push 0                              ; dummy error code
 %endif
     push %1                             ; vector
+%if %1 == 2 || %1 == 8 || %1 == 18
+    jmp paranoid_common
+%else
     jmp isr_common
+%endif
 %endmacro
 
-section .text
-align 16
-isr_common:
+%macro PUSH_GPRS 0
     push rax
     push rbx
     push rcx
@@ -40,11 +56,9 @@ isr_common:
     push r13
     push r14
     push r15
-    ; RSP now points at a complete TrapFrame and is 16-byte aligned: the CPU
-    ; aligned it before pushing the 5-word iret frame, and we added 17 words.
-    mov rdi, rsp
-    cld                                 ; the C++ ABI expects DF = 0
-    call trap_dispatch
+%endmacro
+
+%macro POP_GPRS 0
     pop r15
     pop r14
     pop r13
@@ -60,7 +74,79 @@ isr_common:
     pop rcx
     pop rbx
     pop rax
+%endmacro
+
+; Offset of the saved CS while only the vector and error code are on top of
+; the hardware frame.
+%define STUB_CS (TF_CS - TF_VECTOR)
+
+section .text
+align 16
+isr_common:
+    test byte [rsp + STUB_CS], 3        ; from user mode?
+    jz .kernel_gs
+    swapgs
+.kernel_gs:
+    PUSH_GPRS
+    ; RSP now points at a complete TrapFrame and is 16-byte aligned: the CPU
+    ; aligned it before pushing the 5-word iret frame, and we added 17 words.
+    mov rdi, rsp
+    cld                                 ; the C++ ABI expects DF = 0
+    call trap_dispatch
+    POP_GPRS
+    test byte [rsp + STUB_CS], 3
+    jz .kernel_return
+    swapgs
+.kernel_return:
     add rsp, TF_RIP - TF_VECTOR         ; drop vector and error code
+    iretq
+
+align 16
+paranoid_common:
+    PUSH_GPRS
+    cld
+    ; r12 = GS base at entry, r13 = this CPU's CpuLocal; both callee-saved,
+    ; and their interrupted values are already in the frame.
+    mov r13, rsp
+    and r13, -CPU_STACK_SIZE
+    mov r13, [r13 + CPU_STACK_SIZE - 8]
+    mov ecx, MSR_GS_BASE
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    mov r12, rax
+    cmp r12, r13
+    je .gs_ready
+    mov rax, r13
+    mov rdx, r13
+    shr rdx, 32
+    wrmsr
+.gs_ready:
+    mov [r13 + CPU_PARANOID_GS], r12    ; for reports: where the event landed
+    ; NMIs stay blocked until the next IRET, but an exception taken inside
+    ; the handler would IRET and unblock them; a nested NMI would then reuse
+    ; IST1 and overwrite this frame. Moving IST1 down for the duration gives
+    ; a nested NMI its own part of the stack.
+    cmp qword [rsp + TF_VECTOR], 2
+    jne .dispatch
+    sub qword [r13 + CPU_TSS_IST1], NMI_NEST_SHIFT
+.dispatch:
+    mov rdi, rsp
+    call trap_dispatch
+    cmp qword [rsp + TF_VECTOR], 2
+    jne .restore_gs
+    add qword [r13 + CPU_TSS_IST1], NMI_NEST_SHIFT
+.restore_gs:
+    cmp r12, r13
+    je .gs_restored
+    mov ecx, MSR_GS_BASE
+    mov rax, r12
+    mov rdx, r12
+    shr rdx, 32
+    wrmsr
+.gs_restored:
+    POP_GPRS
+    add rsp, TF_RIP - TF_VECTOR
     iretq
 
 %assign v 0

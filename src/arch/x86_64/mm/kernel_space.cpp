@@ -4,6 +4,8 @@
 #include "arch/x86_64/cpu/features.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/percpu.h"
+#include "arch/x86_64/mm/address_space.h"
 #include "arch/x86_64/mm/kernel_space.h"
 #include "arch/x86_64/mm/page_table.h"
 #include "kernel/arch.h"
@@ -37,18 +39,9 @@ public:
     void free_table(u64 phys) override { mm::frames().free(phys); }
 };
 
-// invlpg only matters once the table is the one in CR3; before the switch
-// nothing of it can be cached. (Other CPUs: TLB shootdown, a later stage.)
-class LocalTlb final : public x86::TlbInvalidator {
-public:
-    void invalidate(u64 virt) override {
-        if (live) x86::invlpg(virt);
-    }
-    bool live = false;
-};
-
 KernelTableMemory g_table_memory;
-LocalTlb g_tlb;
+// Built here, then handed to the kernel AddressSpace, which locks changes
+// and shoots down the TLBs of every online CPU.
 PageTable g_kernel_table;
 
 void map_section(const char* name, const char* start, const char* end, PageFlags flags) {
@@ -72,7 +65,9 @@ PageFlags to_page_flags(u32 flags) {
     if (flags & arch::kMapWrite) f = f | PageFlags::kWritable;
     if (!(flags & arch::kMapExec)) f = f | PageFlags::kNoExecute;
     if (flags & arch::kMapUser) f = f | PageFlags::kUser;
-    if (flags & arch::kMapUncached) f = f | PageFlags::kCacheDisable;
+    // PCD and PWT: strong UC under the default PAT, as the SDM asks for
+    // memory-mapped APIC registers (PCD alone is UC-).
+    if (flags & arch::kMapUncached) f = f | PageFlags::kCacheDisable | PageFlags::kWriteThrough;
     return f;
 }
 
@@ -82,13 +77,18 @@ namespace x86 {
 
 bool is_guard_page(u64 virt) {
     if (virt == reinterpret_cast<u64>(boot_stack_guard)) return true;
+    if (is_cpu_stack_guard(virt)) return true;
     u64 guards[kIstCount];
-    usize n = ist_guard_pages(guards, kIstCount);
+    usize n = early_ist_guard_pages(guards, kIstCount);
     for (usize i = 0; i < n; i++) {
         if (guards[i] == virt) return true;
     }
     return false;
 }
+
+u64 kernel_pml4_phys() { return g_kernel_table.pml4_phys(); }
+
+PageTableMemory& kernel_table_memory() { return g_table_memory; }
 
 }  // namespace x86
 
@@ -96,7 +96,7 @@ namespace arch {
 
 u64 paging_init(u64 phys_top) {
     bool nx = x86::boot_cpu_features().nx;
-    g_kernel_table = PageTable::create(g_table_memory, g_tlb, nx);
+    g_kernel_table = PageTable::create(g_table_memory, x86::AddressSpace::kernel(), nx);
     if (!g_kernel_table.valid()) panic("no frame for the kernel PML4");
 
     map_section(".text", __text_start, __text_end, PageFlags::kNone);
@@ -109,28 +109,28 @@ u64 paging_init(u64 phys_top) {
                                                 PageFlags::kWritable | PageFlags::kNoExecute);
     if (e != PageTableError::kOk) panic("building the direct map: %s", x86::error_name(e));
 
-    x86::write_cr3(g_kernel_table.pml4_phys());
-    g_tlb.live = true;
+    x86::AddressSpace::kernel().init_kernel(g_kernel_table);
+    x86::AddressSpace::kernel().activate();
     klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",
                g_kernel_table.pml4_phys(), nx ? "on" : "unavailable", top >> 20, mm::kDirectMapBase);
     return top;
 }
 
 bool kernel_map(u64 virt, u64 phys, u32 flags) {
-    PageTableError e = g_kernel_table.map(virt, phys, PageSize::k4K, to_page_flags(flags));
+    PageTableError e = x86::AddressSpace::kernel().map(virt, phys, to_page_flags(flags));
     if (e != PageTableError::kOk) klog::warn("kernel_map 0x%lx -> 0x%lx: %s", virt, phys, x86::error_name(e));
     return e == PageTableError::kOk;
 }
 
 bool kernel_unmap(u64 virt) {
-    PageTableError e = g_kernel_table.unmap(virt);
+    PageTableError e = x86::AddressSpace::kernel().unmap(virt);
     if (e != PageTableError::kOk) klog::warn("kernel_unmap 0x%lx: %s", virt, x86::error_name(e));
     return e == PageTableError::kOk;
 }
 
 bool kernel_translate(u64 virt, u64& phys) {
     x86::Translation t;
-    if (g_kernel_table.translate(virt, t) != PageTableError::kOk) return false;
+    if (x86::AddressSpace::kernel().translate(virt, t) != PageTableError::kOk) return false;
     phys = t.phys;
     return true;
 }

@@ -1,0 +1,32 @@
+// Interrupt handling seams inside arch/x86_64: the vector table for device
+// and IPI vectors, the NMI and machine-check handlers, and stopping CPUs.
+#pragma once
+
+#include "arch/x86_64/cpu/trap_frame.h"
+#include "lib/kstd/types.h"
+
+namespace x86 {
+
+// Handler for a vector >= kVectorIrqBase. The local APIC has already been
+// sent its EOI when the handler runs (interrupts stay disabled until IRETQ),
+// so a handler may switch away without leaving the APIC blocked.
+using InterruptHandler = void (*)(TrapFrame& frame);
+void set_interrupt_handler(u8 vector, InterruptHandler handler);
+
+// NMI and #MC, reached through the paranoid entry on their IST stacks.
+void nmi_handle(TrapFrame& frame);
+void mce_handle(TrapFrame& frame);
+
+// Per-CPU machine-check set-up (CR4.MCE, bank enables, stale status
+// cleared) and the poll that finds corrected errors, which raise no #MC.
+void mce_init_cpu();
+void mce_poll();
+
+// Stops every other online CPU with an NMI: each prints where it was (a
+// `lstar: cpu-stopped` line and a backtrace) and halts. Waits a bounded
+// time for their reports. Safe from any context, NMI and #MC included.
+void stop_other_cpus(const char* why);
+// True once some CPU has started stopping the others.
+bool stopping();
+
+}  // namespace x86

@@ -1,0 +1,113 @@
+// Machine-check architecture [SDM 3B ch. 16, 17]: every CPU enables its
+// error-reporting banks and CR4.MCE; #MC arrives through the paranoid entry
+// on IST2; corrected errors, which raise no #MC, are found by polling from
+// the LAPIC timer. Each event is logged as
+//   lstar: mce cpu=N bank=B status=0x... addr=0x... misc=0x... mcg_status=0x... source=exception|poll kind=corrected|uncorrected
+// A corrected error or a recoverable uncorrected one (no PCC, RIPV set) is
+// logged and the system goes on; anything else stops every CPU.
+#include "arch/x86_64/cpu/features.h"
+#include "arch/x86_64/cpu/interrupts.h"
+#include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/percpu.h"
+#include "kernel/arch.h"
+#include "kernel/log.h"
+
+namespace x86 {
+namespace {
+
+constexpr u32 kMsrMcgCap = 0x179;
+constexpr u32 kMsrMcgStatus = 0x17A;
+constexpr u32 kMsrMcgCtl = 0x17B;
+constexpr u64 kMcgCtlPresent = 1ull << 8;
+constexpr u64 kMcgRipv = 1ull << 0;
+constexpr u64 kMcgEipv = 1ull << 1;
+constexpr u64 kMcgMcip = 1ull << 2;
+
+constexpr u32 mc_ctl(u32 bank) { return 0x400 + 4 * bank; }
+constexpr u32 mc_status(u32 bank) { return 0x401 + 4 * bank; }
+constexpr u32 mc_addr(u32 bank) { return 0x402 + 4 * bank; }
+constexpr u32 mc_misc(u32 bank) { return 0x403 + 4 * bank; }
+
+constexpr u64 kStatusVal = 1ull << 63;
+constexpr u64 kStatusUc = 1ull << 61;
+constexpr u64 kStatusMiscv = 1ull << 59;
+constexpr u64 kStatusAddrv = 1ull << 58;
+constexpr u64 kStatusPcc = 1ull << 57;
+
+constexpr u32 kCr4Mce = 1u << 6;
+
+u32 bank_count() {
+    const CpuFeatures& f = boot_cpu_features();
+    return f.mca ? f.mca_banks : 0;
+}
+
+// Logs one valid bank and clears it; returns its status.
+u64 log_bank(u32 bank, u64 status, u64 mcg_status, const char* source) {
+    u64 addr = (status & kStatusAddrv) ? rdmsr(mc_addr(bank)) : 0;
+    u64 misc = (status & kStatusMiscv) ? rdmsr(mc_misc(bank)) : 0;
+    CpuLocal& c = this_cpu();
+    klog::report("mce", "cpu=%u bank=%u status=0x%lx addr=0x%lx misc=0x%lx mcg_status=0x%lx source=%s kind=%s",
+                 c.cpu_id, bank, status, addr, misc, mcg_status, source,
+                 (status & kStatusUc) ? "uncorrected" : "corrected");
+    wrmsr(mc_status(bank), 0);
+    __atomic_fetch_add(&c.mce_count, 1, __ATOMIC_RELEASE);  // after the line: tests wait for it
+    return status;
+}
+
+}  // namespace
+
+void mce_init_cpu() {
+    const CpuFeatures& f = boot_cpu_features();
+    if (!f.mce) return;
+    u32 banks = bank_count();
+    if (banks) {
+        if (rdmsr(kMsrMcgCap) & kMcgCtlPresent) wrmsr(kMsrMcgCtl, ~0ull);
+        for (u32 b = 0; b < banks; b++) {
+            wrmsr(mc_ctl(b), ~0ull);
+            u64 status = rdmsr(mc_status(b));
+            if (status & kStatusVal) log_bank(b, status, rdmsr(kMsrMcgStatus), "boot");
+        }
+        wrmsr(kMsrMcgStatus, 0);
+    }
+    write_cr4(read_cr4() | kCr4Mce);
+}
+
+void mce_poll() {
+    u32 banks = bank_count();
+    for (u32 b = 0; b < banks; b++) {
+        u64 status = rdmsr(mc_status(b));
+        // Uncorrected errors belong to the #MC handler.
+        if ((status & kStatusVal) && !(status & kStatusUc)) log_bank(b, status, 0, "poll");
+    }
+}
+
+void mce_handle(TrapFrame& f) {
+    u64 mcg = rdmsr(kMsrMcgStatus);
+    bool fatal = !(mcg & kMcgRipv);  // no valid restart point: cannot resume
+    bool found = false;
+    u32 banks = bank_count();
+    for (u32 b = 0; b < banks; b++) {
+        u64 status = rdmsr(mc_status(b));
+        if (!(status & kStatusVal)) continue;
+        found = true;
+        log_bank(b, status, mcg, "exception");
+        if ((status & kStatusUc) && (status & kStatusPcc)) fatal = true;
+    }
+    // Clearing MCIP re-arms delivery: a #MC while it is set shuts the CPU down.
+    wrmsr(kMsrMcgStatus, 0);
+    u32 cpu = arch::cpu_id();
+    if (!found) {
+        klog::report("mce", "cpu=%u bank=none mcg_status=0x%lx source=exception kind=unknown", cpu, mcg);
+        fatal = true;
+    }
+    if (!fatal) {
+        klog::report("mce recovered", "cpu=%u rip=0x%lx mcg_status=0x%lx", cpu, f.rip, mcg);
+        return;
+    }
+    klog::report("mce fatal", "cpu=%u rip=0x%lx mcg_status=0x%lx ripv=%d eipv=%d mcip=%d", cpu, f.rip, mcg,
+                 (mcg & kMcgRipv) ? 1 : 0, (mcg & kMcgEipv) ? 1 : 0, (mcg & kMcgMcip) ? 1 : 0);
+    stop_other_cpus("machine-check");
+    arch::exit_with_verdict(false);
+}
+
+}  // namespace x86

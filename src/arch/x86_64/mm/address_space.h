@@ -1,0 +1,63 @@
+// An address space: a PML4 with a private lower half and the shared kernel
+// half, the set of CPUs it is live on (loaded in their CR3), and TLB
+// shootdown: a change to a mapping is invalidated on this CPU and on those
+// live CPUs only, and map/unmap/protect return after every one has acked.
+#pragma once
+
+#include "arch/x86_64/mm/page_table.h"
+#include "kernel/sync/spinlock.h"
+#include "lib/kstd/types.h"
+
+namespace x86 {
+
+class AddressSpace final : public TlbInvalidator {
+public:
+    // A new address space sharing the kernel half; nullptr if out of memory.
+    static AddressSpace* create();
+
+    PageTableError map(u64 virt, u64 phys, PageFlags flags);
+    PageTableError unmap(u64 virt, u64* phys_out = nullptr);
+    PageTableError protect(u64 virt, PageFlags flags);
+    PageTableError translate(u64 virt, Translation& out);
+
+    // Loads this address space on the calling CPU (interrupts off or not).
+    void activate();
+    // CPUs whose CR3 holds this address space (every online CPU for the kernel's).
+    u64 live_cpus() const;
+    u64 pml4_phys() const { return table_.pml4_phys(); }
+
+    // TlbInvalidator: called by the page table for each changed entry.
+    void invalidate(u64 virt) override;
+
+    // The kernel's own: only the kernel half is used, and it is live on every CPU.
+    static AddressSpace& kernel();
+    void init_kernel(PageTable table);
+    PageTable& table() { return table_; }
+
+    // Test hook: invalidate on this CPU only, so a test can prove that its
+    // check catches stale translations on the others.
+    void set_local_invalidation_only(bool on) { local_only_ = on; }
+
+    AddressSpace() = default;
+
+private:
+    PageTable table_;
+    u64 live_ = 0;
+    bool kernel_ = false;
+    bool tables_live_ = false;
+    bool local_only_ = false;  // the kernel's table before it is first loaded needs no invalidation
+    ksync::SpinLock lock_{"address space"};
+};
+
+// Invalidates `virt` on the CPUs in `cpus` (this one directly, the others by
+// IPI) and waits for all of them.
+void tlb_shootdown(u64 cpus, u64 virt);
+
+// Shootdown statistics for reports: IPIs sent, invalidations done.
+struct ShootdownStats {
+    u64 requests;  // tlb_shootdown() calls that needed other CPUs
+    u64 targets;   // remote invalidations asked for
+};
+ShootdownStats shootdown_stats();
+
+}  // namespace x86
