@@ -153,6 +153,48 @@ def check_panic_stop(smp):
     return check
 
 
+# --- The watchdog: the highest CPU spins with interrupts off; its neighbour
+# must report it within a few seconds and the NMI must show where it is.
+
+def check_watchdog(smp):
+    def check(boot):
+        target = smp - 1
+        wd = boot.record("watchdog", ("cpu", "stuck_ms", "seen_by"))
+        require(wd["cpu"] == target, f"watchdog named cpu {wd['cpu']}, expected {target}")
+        require(wd["seen_by"] == target - 1, f"watchdog report from cpu {wd['seen_by']}")
+        require(wd["stuck_ms"] >= 1000, f"watchdog fired after {wd['stuck_ms']} ms")
+        dump = boot.record("watchdog-dump", ("cpu", "rip"))
+        require(dump["cpu"] == target, f"watchdog dump from cpu {dump['cpu']}")
+        j = boot.index(r"^lstar: watchdog-dump ")
+        require(re.search(r"hang_loop", "\n".join(boot.lines[j + 1:j + 4])),
+                 "the stuck CPU's backtrace does not show the loop it is stuck in")
+        t = boot.record("watchdog-test", ("detected", "answered", "pass"))
+        require(t["pass"] == 1 and t["answered"] == 1, f"watchdog-test: {t}")
+        check_verdict(boot, "pass")
+        check_status(boot, PASS)
+    return check
+
+
+# --- An AP that never answers (its STARTUP IPIs withheld) is reported and
+# skipped; the others run, and the self-tests use the CPUs that came up.
+
+def check_withheld(boot):
+    rec = boot.record("smp", ("possible", "online", "timed_out"))
+    require((rec["possible"], rec["online"], rec["timed_out"]) == (4, 3, 1), f"smp: {rec}")
+    t = boot.record("smp timeout", ("cpu", "apic"))
+    require(t["apic"] == 2, f"timed-out APIC id {t['apic']}, expected 2")
+    cpus = sorted(st["cpu"] for st in boot.records("cpu-state"))
+    require(len(cpus) == 3 and t["cpu"] not in cpus, f"cpu-state lines for {cpus}")
+    online = sum(1 << c for c in cpus)
+    rc = boot.record("selftest remote-call", ("all",))
+    require(rc["all"] == online, f"remote call reached {rc['all']:#x}, online {online:#x}")
+    ready = boot.record("ready", ("cpus",))
+    require(ready["cpus"] == 3, f"ready cpus={ready['cpus']}")
+    check_tap(boot)
+    check_verdict(boot, "pass")
+    check_status(boot, PASS)
+
+
 BOCHS = ["--emulator", "bochs"]
 
 CASES = [
@@ -174,5 +216,8 @@ CASES = [
     Case("qemu-tlb-shootdown-8cpu", ["--smp", "8", "--cmdline", "test=tlb"], check_tlb(8, True)),
     Case("qemu-tlb-without-shootdown-is-caught", ["--smp", "4", "--cmdline", "test=tlb-no-shootdown"],
          check_tlb(4, False)),
+    Case("qemu-watchdog-finds-stuck-cpu", ["--smp", "4", "--cmdline", "test=watchdog"], check_watchdog(4)),
+    Case("qemu-ap-timeout-is-skipped", ["--smp", "4", "--cmdline", "shutdown smp_withhold_sipi=2"],
+         check_withheld),
     Case("qemu-panic-stops-all-cpus", ["--smp", "4", "--cmdline", "shutdown fault=panic"], check_panic_stop(4)),
 ]

@@ -73,6 +73,16 @@ void stop_other_cpus(const char* why) {
 void nmi_handle(TrapFrame& f) {
     CpuLocal& c = this_cpu();
     if (stopping() && g_stopper != c.cpu_id + 1) stop_this_cpu(f);
+    if (__atomic_exchange_n(&c.dump_requested, false, __ATOMIC_ACQ_REL)) {
+        // The watchdog found this CPU not ticking: say where it is, go on.
+        klog::report("watchdog-dump", "cpu=%u rip=0x%lx rsp=0x%lx rflags=0x%lx", c.cpu_id, f.rip, f.rsp, f.rflags);
+        u64 pcs[16];
+        pcs[0] = f.rip;
+        usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
+        ksyms::print_backtrace(pcs, n);
+        __atomic_fetch_add(&c.watchdog_dumps, 1, __ATOMIC_RELEASE);
+        return;
+    }
     u64 frame = reinterpret_cast<u64>(&f);
     c.nmi_count++;
     c.nmi_last_rsp = frame;

@@ -48,6 +48,13 @@ struct alignas(64) CpuLocal {
     u64 tlb_flushes;     // shootdown invalidations done here for other CPUs
     void* address_space; // the AddressSpace in CR3
 
+    // Watchdog: each CPU watches the next online CPU's timer ticks.
+    u64 wd_seen_ticks;     // the watched CPU's tick count at the last check
+    u64 wd_still;          // consecutive own ticks without it moving
+    bool wd_reported;
+    bool dump_requested;   // an NMI asks this CPU to print where it is
+    u64 watchdog_dumps;    // such dumps printed
+
     StackRange idle_stack;   // the stack the CPU starts (and idles) on
     StackRange entry_stack;  // TSS.RSP0
     StackRange ist[kIstCount];

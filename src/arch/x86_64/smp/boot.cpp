@@ -17,6 +17,7 @@
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
 #include "kernel/panic.h"
+#include "lib/cmdline.h"
 #include "lib/kstd/string.h"
 
 namespace x86::smp {
@@ -68,10 +69,43 @@ u64 place_trampoline(const mb2::Info& info, u64 info_phys) {
     return find_trampoline_base(info, kTrampolineBytes, avoid, n, 0x1000, kLowMemoryEnd);
 }
 
+// The watchdog: on each tick a CPU checks that the next online CPU's tick
+// count has moved. One that has not ticked for a second is running with
+// interrupts off (or is dead); it is reported and sent an NMI that makes it
+// print where it is.
+constexpr u64 kWatchdogTicks = kTimerHz;
+bool g_watchdog = true;
+
+void watchdog_check(CpuLocal& me) {
+    if (!__atomic_load_n(&g_watchdog, __ATOMIC_ACQUIRE) || stopping()) return;
+    u64 online = online_mask();
+    u32 n = cpus_possible();
+    u32 next = me.cpu_id;
+    do {
+        next = (next + 1) % n;
+    } while (!(online >> next & 1) && next != me.cpu_id);
+    if (next == me.cpu_id) return;
+    CpuLocal& w = cpu_local(next);
+    u64 ticks = __atomic_load_n(&w.timer_ticks, __ATOMIC_RELAXED);
+    if (ticks != me.wd_seen_ticks) {
+        me.wd_seen_ticks = ticks;
+        me.wd_still = 0;
+        me.wd_reported = false;
+        return;
+    }
+    if (++me.wd_still < kWatchdogTicks || me.wd_reported) return;
+    me.wd_reported = true;
+    klog::report("watchdog", "cpu=%u stuck_ms=%lu seen_by=%u ticks=%lu", next, me.wd_still * 1000 / kTimerHz,
+                 me.cpu_id, ticks);
+    __atomic_store_n(&w.dump_requested, true, __ATOMIC_RELEASE);
+    lapic::send_nmi(w.apic_id);
+}
+
 void timer_tick(TrapFrame&) {
     CpuLocal& c = this_cpu();
     c.timer_ticks++;
     if (c.timer_ticks % (kTimerHz / 10) == 0) mce_poll();  // corrected errors raise no #MC
+    watchdog_check(c);
 }
 
 }  // namespace
@@ -92,6 +126,8 @@ u32 cpu_of_apic(u32 apic_id) {
     }
     return kMaxCpus;
 }
+
+void set_watchdog(bool on) { __atomic_store_n(&g_watchdog, on, __ATOMIC_RELEASE); }
 
 void set_idle_busy(bool busy) { __atomic_store_n(&g_idle_busy, busy, __ATOMIC_RELEASE); }
 
@@ -188,9 +224,14 @@ StartReport start_aps(const acpi::Madt& madt, const mb2::Info& info, u64 info_ph
     for (u32 i = 1; i < count; i++) lapic::send_init(cpu_local(i).apic_id);
     delay_us(10000);
     u8 vector = u8(base >> 12);
+    // Test hook: an AP that never gets its STARTUP IPI stands for one that
+    // does not answer, to exercise the time-out path.
+    u64 withhold = ~0ull;
+    cmdline::get_u64(info.cmdline, "smp_withhold_sipi", withhold);
     for (int round = 0; round < 2; round++) {
         for (u32 i = 1; i < count; i++) {
             CpuLocal& c = cpu_local(i);
+            if (c.apic_id == withhold) continue;
             if (__atomic_load_n(&c.state, __ATOMIC_ACQUIRE) == CpuState::kStarting) lapic::send_startup(c.apic_id, vector);
         }
         delay_us(200);
@@ -217,7 +258,8 @@ StartReport start_aps(const acpi::Madt& madt, const mb2::Info& info, u64 info_ph
         while (!__atomic_load_n(&c.ready, __ATOMIC_ACQUIRE) && arch::time_ns() < deadline) pause();
         if (!c.ready) klog::error("smp: cpu %u (APIC id %u) arrived but did not finish its set-up", i, c.apic_id);
     }
-    rep.tsc = rdtsc() - t0;
+    rep.boot_tsc = rdtsc();
+    rep.tsc = rep.boot_tsc - t0;
     rep.ns = arch::time_ns() - t0_ns;
     rep.online = __atomic_load_n(&g_online, __ATOMIC_ACQUIRE);
     rep.strays = td->strays;

@@ -26,7 +26,7 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     bool force_xapic = cmdline::has_flag(info.cmdline, "xapic");
     u64 lapic_phys = madt ? madt->lapic_address : 0xFEE00000;
     if (!lapic::init_boot(force_xapic, lapic_phys)) {
-        klog::report("smp", "possible=1 online=1 timed_out=0 strays=0 bringup_tsc=0 bringup_us=0 apic=none");
+        klog::report("smp", "possible=1 online=1 timed_out=0 strays=0 bringup_tsc=0 bringup_us=0 boot_tsc=0 apic=none");
         return 1;
     }
     lapic::init_cpu();  // into the chosen mode before its timer is touched
@@ -37,12 +37,13 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     smp::init_this_cpu();
     g_have_ioapic = madt && ioapic::init(*madt);
 
-    smp::StartReport rep{1, 1, 0, 0, 0, 0};
+    smp::StartReport rep{1, 1, 0, 0, 0, 0, 0};
     if (madt) rep = smp::start_aps(*madt, info, info_phys);
     report_cpu_state();  // the boot CPU's line, after its own stacks moved
     sti();
-    klog::report("smp", "possible=%u online=%u timed_out=%u strays=%u bringup_tsc=%lu bringup_us=%lu apic=%s",
-                 rep.possible, rep.online, rep.timed_out, rep.strays, rep.tsc, rep.ns / 1000,
+    klog::report("smp",
+                 "possible=%u online=%u timed_out=%u strays=%u bringup_tsc=%lu bringup_us=%lu boot_tsc=%lu apic=%s",
+                 rep.possible, rep.online, rep.timed_out, rep.strays, rep.tsc, rep.ns / 1000, rep.boot_tsc,
                  lapic::mode() == lapic::Mode::kX2Apic ? "x2apic" : "xapic");
     return rep.online;
 }

@@ -16,6 +16,7 @@ struct StartReport {
     u32 strays;     // APs that reached the trampoline but had no table entry
     u64 tsc;        // TSC ticks from the first INIT to the last AP online
     u64 ns;
+    u64 boot_tsc;   // TSC when the last AP came online (instructions since reset under -icount)
 };
 
 // Starts every usable AP in the MADT with INIT-SIPI-SIPI through the
@@ -37,6 +38,9 @@ void start_tick();
 // running code when an NMI lands).
 [[noreturn]] void idle_loop();
 void set_idle_busy(bool busy);
+// The watchdog (each CPU checks the next one's timer ticks); tests that keep
+// CPUs busy with interrupts off on purpose turn it off.
+void set_watchdog(bool on);
 // A function every idle CPU calls on each pass of its loop (tests).
 void set_idle_hook(void (*hook)(void*));
 

@@ -11,6 +11,8 @@
 //                       must read the new page
 //   test=tlb-no-shootdown  the same with remote invalidation skipped: the
 //                       check must catch stale reads (the test of the test)
+//   test=watchdog       the highest CPU spins with interrupts off; the
+//                       watchdog must name it and make it print where it is
 #include "arch/x86_64/apic/lapic.h"
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
@@ -93,6 +95,7 @@ bool test_nmi(const char* cmdline) {
     NmiRound r{};
     for (u32 i = 0; i < cpus_possible(); i++) r.base[i] = cpu_local(i).nmi_count;
     __atomic_store_n(&g_window, 1u, __ATOMIC_RELEASE);
+    smp::set_watchdog(false);  // the window CPUs do not tick, on purpose
     smp::set_idle_busy(true);
     smp::set_idle_hook(window_loop);
     // Idle CPUs notice the hook at their next interrupt; wake them all now.
@@ -108,6 +111,7 @@ bool test_nmi(const char* cmdline) {
     __atomic_store_n(&g_window, 0u, __ATOMIC_RELEASE);
     smp::set_idle_hook(nullptr);
     smp::set_idle_busy(false);
+    smp::set_watchdog(true);
     // Every CPU must still run kernel code with its own GS base after NMIs
     // that landed in the window: ask each for its CPU number.
     u32 answers[kMaxCpus];
@@ -239,6 +243,48 @@ bool test_tlb(bool shootdown) {
     return ok;
 }
 
+// ---------------------------------------------------------------- watchdog
+
+u32 g_hang_cpu = ~0u;
+u32 g_hang = 0;
+
+void hang_loop(void*) {
+    if (arch::cpu_id() != __atomic_load_n(&g_hang_cpu, __ATOMIC_ACQUIRE)) return;
+    u64 flags = arch::irq_save();
+    while (__atomic_load_n(&g_hang, __ATOMIC_ACQUIRE)) pause();
+    arch::irq_restore(flags);
+}
+
+bool dumped(void* arg) {
+    u32 cpu = *static_cast<u32*>(arg);
+    return __atomic_load_n(&cpu_local(cpu).watchdog_dumps, __ATOMIC_ACQUIRE) >= 1;
+}
+
+bool test_watchdog() {
+    u32 n = arch::cpu_count();
+    if (n < 2) {
+        klog::report("watchdog-test", "cpus=1 skipped=1");
+        return true;
+    }
+    u32 target = n - 1;
+    u64 t0 = arch::time_ns();
+    __atomic_store_n(&g_hang, 1u, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_hang_cpu, target, __ATOMIC_RELEASE);
+    smp::set_idle_hook(hang_loop);
+    smp::kick_others();
+    bool ok = wait_until(dumped, &target, kWaitMs);
+    u64 ms = (arch::time_ns() - t0) / 1000000;
+    __atomic_store_n(&g_hang, 0u, __ATOMIC_RELEASE);
+    smp::set_idle_hook(nullptr);
+    // The CPU must be back to normal: it answers a remote call.
+    u32 answer = ~0u;
+    if (ok) smp::run_on_cpus(u64(1) << target, [](void* a) { *static_cast<u32*>(a) = arch::cpu_id(); }, &answer);
+    ok = ok && answer == target;
+    klog::report("watchdog-test", "cpu=%u detected=%d ms=%lu answered=%d pass=%d", target, ok ? 1 : 0, ms,
+                 answer == target ? 1 : 0, ok ? 1 : 0);
+    return ok;
+}
+
 }  // namespace
 }  // namespace x86
 
@@ -251,6 +297,7 @@ bool run_smp_test(const char* cmdline, bool& pass) {
     else if (kstd::strcmp(name, "mce") == 0) pass = x86::test_mce(cmdline);
     else if (kstd::strcmp(name, "tlb") == 0) pass = x86::test_tlb(true);
     else if (kstd::strcmp(name, "tlb-no-shootdown") == 0) pass = x86::test_tlb(false);
+    else if (kstd::strcmp(name, "watchdog") == 0) pass = x86::test_watchdog();
     else return false;
     return true;
 }
