@@ -42,7 +42,8 @@ void stop_other_cpus(const char* why);
 bool run_smp_selftests();
 
 // Runs the SMP test named by `test=` on the command line, if it is one of
-// the architecture's (nmi, mce, tlb, ipi); returns false if it is not.
+// the architecture's (nmi, mce, tlb, tlb-no-shootdown, watchdog); returns
+// false if it is not.
 // `pass` receives the outcome.
 bool run_smp_test(const char* cmdline, bool& pass);
 
@@ -54,6 +55,9 @@ u64 time_ns();
 // serial line plus the Bochs shutdown port otherwise) and stops this CPU.
 [[noreturn]] void exit_with_verdict(bool pass);
 [[noreturn]] void halt_forever();
+// Idles this CPU for good with interrupts on (it still answers IPIs, timer
+// ticks and the watchdog); unlike halt_forever(), for a healthy CPU.
+[[noreturn]] void idle_forever();
 
 // Frame-pointer walk from the caller; returns the number of return addresses.
 usize backtrace(u64* pcs, usize max);

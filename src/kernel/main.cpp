@@ -112,6 +112,6 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     bool test_pass = true;
     if (arch::run_smp_test(g_boot_info.cmdline, test_pass)) arch::exit_with_verdict(selftests_ok && test_pass);
     if (cmdline::has_flag(g_boot_info.cmdline, "shutdown")) arch::exit_with_verdict(selftests_ok);
-    klog::info("nothing more to do yet; halting (add 'shutdown' to the command line to power off)");
-    arch::halt_forever();
+    klog::info("nothing more to do yet; idling (add 'shutdown' to the command line to power off)");
+    arch::idle_forever();
 }

@@ -2,6 +2,7 @@
 // possible sender; a sender has at most one call in flight (it waits for it
 // with interrupts off), so a slot is never overwritten while in use.
 #include "arch/x86_64/apic/lapic.h"
+#include "arch/x86_64/apic/lapic_logic.h"
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
@@ -42,9 +43,17 @@ void serve_remote_calls() {
 // a halted CPU look at its work again.
 void reschedule_ipi(TrapFrame&) {}
 
+// The local APIC found an error (an illegal vector sent or received, a
+// failed delivery): the error status register says which [SDM 3A 11.5.3].
+void lapic_error(TrapFrame&) {
+    lapic::registers().write(lapic::reg::kEsr, 0);  // latch the errors into ESR
+    klog::warn("lapic error on cpu %u: ESR=0x%x", arch::cpu_id(), lapic::registers().read(lapic::reg::kEsr));
+}
+
 void install_ipi_handlers() {
     set_interrupt_handler(kVectorCallFunction, call_function_ipi);
     set_interrupt_handler(kVectorReschedule, reschedule_ipi);
+    set_interrupt_handler(kVectorLapicError, lapic_error);
 }
 
 void kick_others() { lapic::send_ipi_others(kVectorReschedule); }
