@@ -26,8 +26,10 @@ namespace {
 // The trampoline page, then its transition PML4, PDPT and PD.
 constexpr u64 kTrampolineBytes = 4 * mm::kPageSize;
 constexpr u64 kLowMemoryEnd = 0x100000;
-constexpr u64 kArrivalTimeoutMs = 1000;
-constexpr u64 kReadyTimeoutMs = 2000;
+// Generous, as in other kernels: an emulated AP on a loaded host can take
+// a while to be scheduled; the wait ends as soon as every AP is in.
+constexpr u64 kArrivalTimeoutMs = 5000;
+constexpr u64 kReadyTimeoutMs = 5000;
 constexpr u32 kTimerHz = 100;
 
 u64 g_online_mask = 1;  // the BSP

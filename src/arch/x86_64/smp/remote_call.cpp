@@ -22,7 +22,7 @@ struct CallRequest {
 };
 
 CallRequest* g_inbox[kMaxCpus][kMaxCpus];  // [target][sender]
-constexpr u64 kCallTimeoutMs = 1000;
+constexpr u64 kCallTimeoutMs = 5000;
 
 void call_function_ipi(TrapFrame&) { serve_remote_calls(); }
 

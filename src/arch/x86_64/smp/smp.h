@@ -57,7 +57,7 @@ namespace x86::smp {
 // this CPU runs it directly if included) and returns once all have finished.
 // Callable with interrupts disabled: while waiting, the caller serves calls
 // sent to it, so two CPUs calling each other cannot deadlock. A CPU that
-// does not answer within a second is a kernel bug: panic, naming it.
+// does not answer within five seconds is a kernel bug: panic, naming it.
 using RemoteFn = void (*)(void* arg);
 void run_on_cpus(u64 cpus, RemoteFn fn, void* arg);
 
