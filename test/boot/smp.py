@@ -65,7 +65,7 @@ def nmi_case(name, smp, emulator_args=()):
 MCE_CPU = 2
 CORRECTED = ("0x9400000000000000", "0", "0xbeef000", "0")          # VAL|EN|ADDRV
 RECOVERABLE = ("0xbd000000000000c0", "0x5", "0x1234000", "0x86")   # VAL|UC|EN|MISCV|ADDRV|S, RIPV|MCIP
-FATAL = ("0xb200000000000000", "0x4", "0xdead000", "0")           # VAL|UC|EN|PCC, MCIP
+FATAL = ("0xb200000000000000", "0x5", "0xdead000", "0")           # VAL|UC|EN|PCC, RIPV|MCIP: fatal by PCC alone
 
 
 def mce_rule(phase, bank, values):
