@@ -50,6 +50,8 @@ bool run_smp_test(const char* cmdline, bool& pass);
 // Monotonic time since reset, in nanoseconds (TSC calibrated against the PIT).
 void time_init();
 u64 time_ns();
+// Busy-waits at least `us` microseconds by the clock above.
+void delay_us(u64 us);
 
 // Reports the kernel's verdict to the emulator (isa-debug-exit in QEMU; a
 // serial line plus the Bochs shutdown port otherwise) and stops this CPU.

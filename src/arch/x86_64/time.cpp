@@ -34,6 +34,11 @@ namespace arch {
 
 void time_init() { g_tsc_per_ms = measure_tsc_per_ms(); }
 
+void delay_us(u64 us) {
+    u64 end = time_ns() + us * 1000;
+    while (time_ns() < end) x86::pause();
+}
+
 u64 time_ns() {
     if (g_tsc_per_ms == 0) return 0;
     u64 tsc = x86::rdtsc();

@@ -27,11 +27,6 @@ constexpr u64 kDescUserCode32 = 0x00CFFA000000FFFF;
 constexpr u64 kDescUserData = 0x00CFF2000000FFFF;
 constexpr u64 kDescUserCode64 = 0x00AFFA000000FFFF;
 
-struct [[gnu::packed]] DescriptorPointer {
-    u16 limit;
-    u64 base;
-};
-
 // 16-byte available 64-bit TSS descriptor, type 9 [SDM 3A 8.2.3].
 void set_tss_descriptor(u64* slot, const Tss* tss) {
     u64 base = reinterpret_cast<u64>(tss);

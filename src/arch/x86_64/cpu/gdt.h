@@ -33,6 +33,12 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104, "[SDM 3A 8.7] 64-bit TSS layout");
 
+// The LGDT/SGDT (and LIDT) operand [SDM 3A 3.5.1].
+struct [[gnu::packed]] DescriptorPointer {
+    u16 limit;
+    u64 base;
+};
+
 constexpr usize kGdtEntries = 9;  // null, 6 segments, the 16-byte TSS descriptor
 
 // Fills a GDT with lstar's fixed segments and a TSS descriptor for `tss`.

@@ -48,10 +48,7 @@ void idt_init_boot() {
 }
 
 void idt_load() {
-    struct [[gnu::packed]] {
-        u16 limit;
-        u64 base;
-    } idtr{sizeof g_idt - 1, reinterpret_cast<u64>(g_idt)};
+    DescriptorPointer idtr{sizeof g_idt - 1, reinterpret_cast<u64>(g_idt)};
     asm volatile("lidt %0" ::"m"(idtr));
 }
 

@@ -13,6 +13,10 @@ namespace x86 {
 using InterruptHandler = void (*)(TrapFrame& frame);
 void set_interrupt_handler(u8 vector, InterruptHandler handler);
 
+// Symbolized backtrace of interrupted code: frame 0 is the saved RIP, the
+// rest follow the interrupted frame-pointer chain.
+void print_frame_backtrace(const TrapFrame& frame);
+
 // NMI and #MC, reached through the paranoid entry on their IST stacks.
 void nmi_handle(TrapFrame& frame);
 void mce_handle(TrapFrame& frame);

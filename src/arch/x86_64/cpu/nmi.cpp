@@ -7,7 +7,6 @@
 #include "arch/x86_64/cpu/percpu.h"
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/arch.h"
-#include "kernel/ksyms.h"
 #include "kernel/log.h"
 
 namespace x86 {
@@ -30,10 +29,7 @@ constexpr u64 kStopWaitMs = 500;
         pause();
     }
     klog::report("cpu-stopped", "cpu=%u by=%u rip=0x%lx rsp=0x%lx", c.cpu_id, g_stopper - 1, f.rip, f.rsp);
-    u64 pcs[16];
-    pcs[0] = f.rip;
-    usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
-    ksyms::print_backtrace(pcs, n);
+    print_frame_backtrace(f);
     __atomic_store_n(&c.stopped, true, __ATOMIC_RELEASE);
     __atomic_store_n(&g_stop_printer, 0u, __ATOMIC_RELEASE);
     for (;;) {
@@ -76,10 +72,7 @@ void nmi_handle(TrapFrame& f) {
     if (__atomic_exchange_n(&c.dump_requested, false, __ATOMIC_ACQ_REL)) {
         // The watchdog found this CPU not ticking: say where it is, go on.
         klog::report("watchdog-dump", "cpu=%u rip=0x%lx rsp=0x%lx rflags=0x%lx", c.cpu_id, f.rip, f.rsp, f.rflags);
-        u64 pcs[16];
-        pcs[0] = f.rip;
-        usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
-        ksyms::print_backtrace(pcs, n);
+        print_frame_backtrace(f);
         __atomic_fetch_add(&c.watchdog_dumps, 1, __ATOMIC_RELEASE);
         return;
     }

@@ -45,11 +45,6 @@ void fill_tss(CpuLocal& c) {
     c.kernel_rsp = c.entry_stack.top;
 }
 
-struct [[gnu::packed]] DescriptorPointer {
-    u16 limit;
-    u64 base;
-};
-
 }  // namespace
 
 CpuLocal& cpu_local(u32 cpu) { return g_cpus[cpu]; }
@@ -68,11 +63,7 @@ void percpu_init_boot() {
         c.ist[i] = {top - 4 * mm::kPageSize, top};
         *reinterpret_cast<CpuLocal**>(top - 8) = &c;
     }
-    fill_tss(c);
-    gdt_build(c.gdt, &c.tss);
-    gdt_load(c.gdt);
-    wrmsr(kMsrGsBase, reinterpret_cast<u64>(&c));
-    wrmsr(kMsrKernelGsBase, 0);
+    percpu_load(c);
     g_gs_ready = true;
 }
 

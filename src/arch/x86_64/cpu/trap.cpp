@@ -69,12 +69,7 @@ x86::InterruptHandler g_handlers[256];
     klog::raw("  r13=0x%016lx r14=0x%016lx r15=0x%016lx\n", f.r13, f.r14, f.r15);
     klog::raw("  cr0=0x%lx cr3=0x%lx cr4=0x%lx\n", x86::read_cr0(), x86::read_cr3(), x86::read_cr4());
 
-    // Frame 0 is the faulting instruction itself; the rest come from the
-    // frame-pointer chain of the interrupted code.
-    u64 pcs[16];
-    pcs[0] = f.rip;
-    usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
-    ksyms::print_backtrace(pcs, n);
+    x86::print_frame_backtrace(f);
     x86::stop_other_cpus("fault");
     arch::exit_with_verdict(false);
 }
@@ -84,6 +79,13 @@ x86::InterruptHandler g_handlers[256];
 namespace x86 {
 
 void set_interrupt_handler(u8 vector, InterruptHandler handler) { g_handlers[vector] = handler; }
+
+void print_frame_backtrace(const TrapFrame& f) {
+    u64 pcs[16];
+    pcs[0] = f.rip;
+    usize n = 1 + arch::backtrace_from(f.rbp, pcs + 1, 15);
+    ksyms::print_backtrace(pcs, n);
+}
 
 }  // namespace x86
 

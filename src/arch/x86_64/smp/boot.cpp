@@ -38,11 +38,6 @@ bool g_idle_busy = false;
 void (*g_idle_hook)(void*) = nullptr;
 u64 g_bsp_cr4 = 0;
 
-void delay_us(u64 us) {
-    u64 end = arch::time_ns() + us * 1000;
-    while (arch::time_ns() < end) pause();
-}
-
 // Transition page tables in the three pages after the trampoline: PML4[0]
 // identity-maps the first 2 MiB (where the trampoline runs when paging comes
 // on); the upper half is the kernel's own, so the jump to ap_entry64 and the
@@ -121,13 +116,6 @@ void init_this_cpu() {
 }
 
 u64 online_mask() { return __atomic_load_n(&g_online_mask, __ATOMIC_ACQUIRE); }
-
-u32 cpu_of_apic(u32 apic_id) {
-    for (u32 i = 0; i < cpus_possible(); i++) {
-        if (cpu_local(i).apic_id == apic_id) return i;
-    }
-    return kMaxCpus;
-}
 
 void set_watchdog(bool on) { __atomic_store_n(&g_watchdog, on, __ATOMIC_RELEASE); }
 
@@ -224,7 +212,7 @@ StartReport start_aps(const acpi::Madt& madt, const mb2::Info& info, u64 info_ph
     u64 t0_ns = arch::time_ns();
     u64 t0 = rdtsc();
     for (u32 i = 1; i < count; i++) lapic::send_init(cpu_local(i).apic_id);
-    delay_us(10000);
+    arch::delay_us(10000);
     u8 vector = u8(base >> 12);
     // Test hook: an AP that never gets its STARTUP IPI stands for one that
     // does not answer, to exercise the time-out path.
@@ -236,7 +224,7 @@ StartReport start_aps(const acpi::Madt& madt, const mb2::Info& info, u64 info_ph
             if (c.apic_id == withhold) continue;
             if (__atomic_load_n(&c.state, __ATOMIC_ACQUIRE) == CpuState::kStarting) lapic::send_startup(c.apic_id, vector);
         }
-        delay_us(200);
+        arch::delay_us(200);
     }
 
     // Wait for each AP to claim its slot (kStarting -> kOnline, done by the

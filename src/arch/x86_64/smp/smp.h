@@ -46,8 +46,6 @@ void set_idle_hook(void (*hook)(void*));
 
 // CPU numbers online, as a mask (bit n = CPU n).
 u64 online_mask();
-// CPU number of an APIC id, or kMaxCpus if none.
-u32 cpu_of_apic(u32 apic_id);
 
 }  // namespace x86::smp
 

@@ -42,11 +42,6 @@ u64 grew_by(const u64* base, u64 mask, u64 want) {
     return got;
 }
 
-void wait_ms(u64 ms) {
-    u64 end = arch::time_ns() + ms * 1000000;
-    while (arch::time_ns() < end) pause();
-}
-
 // Waits (bounded) until every CPU in mask grew by want.
 u64 settle(const u64* base, u64 mask, u64 want, u64 ms) {
     u64 end = arch::time_ns() + ms * 1000000;
@@ -92,7 +87,7 @@ bool ipis() {
     snapshot(base);
     lapic::send_ipi_others(kVectorSelftest);
     u64 got_others = settle(base, online & ~self, 1, kSettleMs);
-    wait_ms(2);
+    arch::delay_us(2000);
     bool self_quiet = grew_by(base, self, 0) == self;
     klog::report("selftest ipi", "one=0x%lx all=0x%lx others=0x%lx self_quiet=%d online=0x%lx", got_one, got_all,
                  got_others, self_quiet ? 1 : 0, online);
@@ -121,7 +116,7 @@ bool timers() {
     snapshot(base);
     smp::run_on_cpus(online, arm_oneshot, nullptr);
     u64 fired = settle(base, online, 1, kSettleMs);
-    wait_ms(10);
+    arch::delay_us(10000);
     u64 once = grew_by(base, online, 1);
     smp::run_on_cpus(online, restore_periodic, nullptr);
     klog::report("selftest timer", "periodic=0x%lx oneshot=0x%lx once=0x%lx online=0x%lx ticks_per_ms=%lu",
