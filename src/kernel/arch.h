@@ -27,6 +27,7 @@ u32 cpu_count();
 u64 irq_save();
 void irq_restore(u64 state);
 bool irqs_enabled();
+void irq_enable();
 void cpu_relax();
 
 // Local APIC, I/O APICs and every AP in the MADT (nullptr: the boot CPU
@@ -87,5 +88,98 @@ u64 paging_init(u64 phys_top);
 bool kernel_map(u64 virt, u64 phys, u32 flags);
 bool kernel_unmap(u64 virt);
 bool kernel_translate(u64 virt, u64& phys);
+
+}  // namespace arch
+
+// Threads: what the scheduler needs from the CPU.
+namespace arch {
+
+// The architecture's part of a thread. Generic code owns the storage and
+// passes it back; it never interprets the fields.
+struct ThreadContext {
+    u64 kernel_sp;    // saved stack pointer while the thread is switched out
+    u64 stack_top;    // top of its kernel stack: the entry stack while it runs
+    u64 user_fs;      // user FS and GS bases (user threads)
+    u64 user_gs;
+    void* fpu;        // user FPU/SSE/AVX state; nullptr for kernel threads
+};
+
+// Kernel stacks for threads (with an unmapped guard below each); false if
+// out of memory or slots. kstack_free unmaps and frees one.
+bool kstack_alloc(u64& bottom, u64& top);
+void kstack_free(u64 bottom);
+u32 kstacks_in_use();
+
+// Sets up a thread's kernel stack so that the first switch to it calls
+// fn(arg) on that stack. fn must not return.
+void context_init(ThreadContext& ctx, void (*fn)(void*), void* arg);
+// Writes the user register frame at the top of the kernel stack: RIP =
+// entry, RSP = user_sp, RDI = arg0, every other register 0, RFLAGS = 0x202.
+void context_set_user(ThreadContext& ctx, u64 entry, u64 user_sp, u64 arg0);
+// Bytes of an FPU save area and the state a new user thread starts with.
+usize fpu_area_size();
+void fpu_area_init(void* area);
+// Leaves `prev` (saving its callee state, user FS/GS and FPU state) and
+// continues `next`: TSS.RSP0 and the per-CPU current-thread pointer follow
+// `next`. `io_bitmap` (8 KiB, 1 = port denied) is the next task's I/O
+// permission bitmap or nullptr for none; `io_owner` identifies whose bitmap
+// it is, so the same task's is not copied again. Interrupts must be off.
+void context_switch(ThreadContext& prev, ThreadContext& next, void* current, const u8* io_bitmap,
+                    const void* io_owner);
+// Enters user mode through the frame context_set_user() wrote (or the one
+// the thread entered the kernel with). Does not return.
+[[noreturn]] void return_to_user(ThreadContext& ctx);
+// Adopts the running code's stack as a thread (a CPU's first thread).
+void context_adopt_current(ThreadContext& ctx, u64 stack_top, void* current);
+
+// Preemption is disabled while the count is nonzero (spinlocks hold it).
+void preempt_disable();
+void preempt_enable();
+u32 preempt_count();
+
+// Makes `cpu` look at its run queue soon (reschedule IPI).
+void send_reschedule(u32 cpu);
+// What a user-mode exception looked like, for the kill report.
+struct UserFault {
+    u64 vector;
+    const char* name;  // "#PF page fault", ...
+    u64 error_code;
+    u64 rip;
+    u64 address;       // CR2 for page faults, else 0
+};
+// The generic kernel's entry points from interrupt handling, all called with
+// interrupts off on the current thread's kernel stack.
+struct KernelHooks {
+    void (*tick)();                            // every local timer tick
+    void (*interrupt_exit)(bool to_user);      // leaving any interrupt, exception or system call
+    void (*idle)();                            // each pass of a CPU's idle loop
+    void (*user_fault)(const UserFault& fault);  // an exception in user mode; must not return
+    // A system call: number and six arguments in, result out. Called with
+    // interrupts on.
+    i64 (*syscall)(u64 nr, const u64 (&args)[6]);
+    void (*cpu_start)();                       // an AP, once, before it enters its idle loop
+};
+void set_kernel_hooks(const KernelHooks& hooks);
+// CPUs online as a mask (bit n = CPU n).
+u64 online_cpus();
+
+// User address spaces: a private lower half plus the shared kernel half.
+class UserSpace;
+UserSpace* uspace_create();
+// Frees every page mapped in the lower half, the page tables and the space.
+// It must not be live on any CPU. Returns the user frames freed.
+usize uspace_destroy(UserSpace* space);
+// Maps a zeroed 4 KiB frame (allocated here) at `virt` with `flags`
+// (kMapWrite, kMapExec; kMapUser is implied); false if out of memory or
+// already mapped.
+bool uspace_map_new(UserSpace* space, u64 virt, u32 flags, u64* phys_out);
+// Physical address of the user page holding `virt` if it is mapped with
+// user access (and writable when `write`).
+bool uspace_lookup(UserSpace* space, u64 virt, bool write, u64& phys);
+// Loads the space (nullptr: the kernel's) on this CPU.
+void uspace_activate(UserSpace* space);
+// Lowest and end of user virtual addresses.
+constexpr u64 kUserBase = 0x10000;
+constexpr u64 kUserTop = 0x0000800000000000;
 
 }  // namespace arch

@@ -4,7 +4,10 @@
 #include "kernel/fault_inject.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
+#include "kernel/task/task.h"
+#include "lib/abi/syscall.h"
 #include "lib/cmdline.h"
 #include "lib/crc32.h"
 #include "lib/multiboot2.h"
@@ -79,6 +82,19 @@ void report_modules(const mb2::Info& info) {
     }
 }
 
+// Module 0 is the first user program, init (see docs/tasks.md); it starts
+// the others. Without modules there is nothing to run, and the CPUs idle.
+void start_init(bool selftests_ok) {
+    task::init(g_boot_info, selftests_ok);
+    if (g_boot_info.module_count == 0) {
+        klog::info("no modules: no user tasks to run; idling (add 'shutdown' to the command line to power off)");
+        return;
+    }
+    i64 error = 0;
+    if (!task::spawn_module(0, abi::kDefaultPriority, ~0ull, true, error))
+        klog::error("cannot start init from module 0 ('%s'): error %ld; idling", g_boot_info.modules[0].string, error);
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
@@ -101,6 +117,7 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     report_boot_info(g_boot_info);
 
     mm::init(g_boot_info, info_phys);
+    sched::init_boot();  // from here on, this is thread "kmain" on CPU 0
     bool have_madt = platform::discover(g_boot_info);
     u32 cpus = arch::smp_init(g_boot_info, info_phys, have_madt ? &platform::madt() : nullptr);
 
@@ -112,6 +129,6 @@ extern "C" [[noreturn]] void kernel_main(u32 magic, u64 info_phys) {
     bool test_pass = true;
     if (arch::run_smp_test(g_boot_info.cmdline, test_pass)) arch::exit_with_verdict(selftests_ok && test_pass);
     if (cmdline::has_flag(g_boot_info.cmdline, "shutdown")) arch::exit_with_verdict(selftests_ok);
-    klog::info("nothing more to do yet; idling (add 'shutdown' to the command line to power off)");
-    arch::idle_forever();
+    start_init(selftests_ok);
+    sched::exit_current(0);
 }

@@ -2,6 +2,7 @@
 // the measured values ("lstar: selftest ...") for the emulator tests to check
 // independently, and one TAP line with the kernel's own verdict.
 #include "kernel/selftest.h"
+#include "kernel/sched/thread.h"
 
 #include <stdarg.h>
 
@@ -135,6 +136,7 @@ bool run_boot_selftests() {
     ok &= map_write_read_direct();
     ok &= heap_new_delete();
     ok &= arch::run_smp_selftests();
+    ok &= sched::run_selftests();
     return ok;
 }
 

@@ -35,7 +35,7 @@ def check_modules(boot):
     check_status(boot, PASS)
 
 
-_ARGS = ["--smp", "2", "--cmdline", "shutdown"]
+_ARGS = ["--smp", "2", "--cmdline", "shutdown", "--no-default-modules"]
 for name, (path, _, _) in _FILES.items():
     _ARGS += ["--module", f"{path}:{name}"]
 

@@ -27,6 +27,9 @@ void describe_pc(char* buf, usize size, u64 pc) {
 void SpinLock::lock() {
     const u64 pc = return_pc(__builtin_return_address(0));
     const u32 cpu = arch::cpu_id();
+    // A holder that is preempted would leave this CPU's next thread spinning
+    // on a lock that cannot be released: no preemption while held.
+    arch::preempt_disable();
 #if LSTAR_LOCK_DEBUG
     // Only this CPU ever writes its own number into owner_, so this read is exact.
     if (__atomic_load_n(&owner_, __ATOMIC_RELAXED) == cpu) panic_recursive(cpu);
@@ -43,8 +46,11 @@ bool SpinLock::try_lock() {
     // still equals it too: the ticket taken is the one being served.
     u32 ticket = __atomic_load_n(&next_, __ATOMIC_RELAXED);
     if (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) return false;
-    if (!__atomic_compare_exchange_n(&next_, &ticket, ticket + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    arch::preempt_disable();
+    if (!__atomic_compare_exchange_n(&next_, &ticket, ticket + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        arch::preempt_enable();
         return false;
+    }
     acquired(arch::cpu_id(), pc);
     return true;
 }
@@ -58,6 +64,7 @@ void SpinLock::unlock() {
     __atomic_store_n(&owner_, kNoCpu, __ATOMIC_RELAXED);
     const u32 serving = __atomic_load_n(&serving_, __ATOMIC_RELAXED);
     __atomic_store_n(&serving_, serving + 1, __ATOMIC_RELEASE);
+    arch::preempt_enable();
 }
 
 bool SpinLock::held_by_this_cpu() const { return owner_cpu() == arch::cpu_id(); }

@@ -30,7 +30,7 @@ constexpr u64 kDescUserCode64 = 0x00AFFA000000FFFF;
 // 16-byte available 64-bit TSS descriptor, type 9 [SDM 3A 8.2.3].
 void set_tss_descriptor(u64* slot, const Tss* tss) {
     u64 base = reinterpret_cast<u64>(tss);
-    u64 limit = sizeof(Tss) - 1;
+    u64 limit = kTssLimit;  // the I/O bitmap and its end byte follow the TSS
     slot[0] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
               (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     slot[1] = base >> 32;

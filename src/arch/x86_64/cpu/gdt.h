@@ -33,6 +33,14 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104, "[SDM 3A 8.7] 64-bit TSS layout");
 
+// The I/O permission bitmap follows the TSS: one bit per port, 1 = denied in
+// ring 3 (IOPL stays 0), plus a final all-ones byte [SDM 1 19.5.2]. The TSS
+// limit covers both, so iopb_offset chooses between "this bitmap" and
+// "none" (an offset past the limit: every port faults).
+constexpr usize kIoBitmapBytes = 65536 / 8;
+constexpr u32 kTssLimit = sizeof(Tss) + kIoBitmapBytes;  // offset of the final 0xFF byte
+constexpr u16 kIoBitmapNone = kTssLimit + 1;
+
 // The LGDT/SGDT (and LIDT) operand [SDM 3A 3.5.1].
 struct [[gnu::packed]] DescriptorPointer {
     u16 limit;

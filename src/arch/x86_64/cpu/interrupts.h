@@ -17,6 +17,12 @@ void set_interrupt_handler(u8 vector, InterruptHandler handler);
 // rest follow the interrupted frame-pointer chain.
 void print_frame_backtrace(const TrapFrame& frame);
 
+// The generic kernel's tick and idle hooks (arch::set_kernel_hooks), for
+// the timer handler and the idle loop.
+void run_tick_hook();
+void run_idle_hook();
+void run_cpu_start_hook();
+
 // NMI and #MC, reached through the paranoid entry on their IST stacks.
 void nmi_handle(TrapFrame& frame);
 void mce_handle(TrapFrame& frame);

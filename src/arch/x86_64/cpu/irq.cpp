@@ -30,6 +30,8 @@ void irq_restore(u64 state) {
     else asm volatile("cli" ::: "memory");
 }
 
+void irq_enable() { asm volatile("sti" ::: "memory"); }
+
 bool irqs_enabled() { return (read_rflags() & kRflagsIf) != 0; }
 
 void cpu_relax() { asm volatile("pause" ::: "memory"); }

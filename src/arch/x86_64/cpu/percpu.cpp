@@ -41,7 +41,8 @@ bool map_stack(u64 bottom) {
 void fill_tss(CpuLocal& c) {
     c.tss.rsp[0] = c.entry_stack.top;
     for (usize i = 0; i < kIstCount; i++) c.tss.ist[i] = c.ist[i].top - kIstTopReserve;
-    c.tss.iopb_offset = sizeof(Tss);  // no I/O bitmap yet: every port faults in ring 3
+    c.tss.iopb_offset = kIoBitmapNone;  // until a driver task runs: every port faults in ring 3
+    c.io_bitmap_end = 0xFF;
     c.kernel_rsp = c.entry_stack.top;
 }
 

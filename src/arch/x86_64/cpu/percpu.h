@@ -59,9 +59,16 @@ struct alignas(64) CpuLocal {
     StackRange entry_stack;  // TSS.RSP0
     StackRange ist[kIstCount];
 
+    u32 preempt_count;        // preemption disabled while nonzero (spinlocks held)
+    const void* io_owner;     // whose I/O bitmap is in io_bitmap (nullptr: none)
+
     alignas(16) u64 gdt[kGdtEntries];
     alignas(16) Tss tss;
+    u8 io_bitmap[kIoBitmapBytes];  // must follow tss directly (see kTssLimit)
+    u8 io_bitmap_end;              // 0xFF
 };
+static_assert(offsetof(CpuLocal, io_bitmap) == offsetof(CpuLocal, tss) + sizeof(Tss));
+static_assert(offsetof(CpuLocal, io_bitmap_end) == offsetof(CpuLocal, tss) + kTssLimit);
 
 // Per-CPU stacks live in their own part of the kernel half, one window per
 // CPU, each stack 16 KiB-aligned above an unmapped 16 KiB guard. The

@@ -89,16 +89,75 @@ void print_frame_backtrace(const TrapFrame& f) {
 
 }  // namespace x86
 
+namespace {
+
+arch::KernelHooks g_hooks;
+
+bool from_user(const x86::TrapFrame& f) { return (f.cs & 3) != 0; }
+
+// int 0x80: RAX = number, arguments in RDI, RSI, RDX, R10, R8, R9 (the
+// SYSCALL order, so one convention serves every entry path).
+void syscall_trap(x86::TrapFrame& f) {
+    const u64 args[6] = {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9};
+    x86::sti();
+    f.rax = u64(g_hooks.syscall(f.rax, args));
+    x86::cli();
+}
+
+[[noreturn]] void user_fault(const x86::TrapFrame& f) {
+    arch::UserFault uf{f.vector, kExceptionNames[f.vector], f.error_code, f.rip,
+                       f.vector == 14 ? x86::read_cr2() : 0};
+    g_hooks.user_fault(uf);
+    __builtin_unreachable();
+}
+
+}  // namespace
+
+namespace arch {
+
+void set_kernel_hooks(const KernelHooks& hooks) { g_hooks = hooks; }
+
+}  // namespace arch
+
+namespace x86 {
+
+void run_tick_hook() {
+    if (g_hooks.tick) g_hooks.tick();
+}
+
+void run_idle_hook() {
+    if (g_hooks.idle) g_hooks.idle();
+}
+
+void run_cpu_start_hook() {
+    if (g_hooks.cpu_start) g_hooks.cpu_start();
+}
+
+}  // namespace x86
+
 extern "C" void trap_dispatch(x86::TrapFrame* frame) {
     u64 v = frame->vector;
     if (v == 2) return x86::nmi_handle(*frame);
     if (v == 18) return x86::mce_handle(*frame);
-    if (v < 32) fault_report(*frame);
-    // A masked 8259 can still raise its spurious IRQ 7/15; the local APIC's
-    // spurious vector needs no EOI [SDM 3A 11.9].
-    if (v >= x86::kVectorPicBase && v < x86::kVectorPicBase + 16) return;
-    if (v == x86::kVectorSpurious) return;
-    x86::lapic::eoi();
-    if (x86::InterruptHandler h = g_handlers[v]) return h(*frame);
-    klog::warn("unexpected interrupt vector %lu on cpu %u at rip=0x%lx", v, arch::cpu_id(), frame->rip);
+    if (v < 32) {
+        if (from_user(*frame) && g_hooks.user_fault) user_fault(*frame);
+        fault_report(*frame);
+    }
+    if (v == x86::kVectorSyscall) {
+        // A software interrupt: no EOI. Only reachable from ring 3 through
+        // the DPL 3 gate (or from the kernel by mistake, which is a bug).
+        if (!from_user(*frame) || !g_hooks.syscall) fault_report(*frame);
+        syscall_trap(*frame);
+    } else if (v >= x86::kVectorPicBase && v < x86::kVectorPicBase + 16) {
+        // A masked 8259 can still raise its spurious IRQ 7/15; the local
+        // APIC's spurious vector needs no EOI [SDM 3A 11.9].
+        return;
+    } else if (v == x86::kVectorSpurious) {
+        return;
+    } else {
+        x86::lapic::eoi();
+        if (x86::InterruptHandler h = g_handlers[v]) h(*frame);
+        else klog::warn("unexpected interrupt vector %lu on cpu %u at rip=0x%lx", v, arch::cpu_id(), frame->rip);
+    }
+    if (g_hooks.interrupt_exit) g_hooks.interrupt_exit(from_user(*frame));
 }

@@ -12,6 +12,7 @@ namespace x86 {
 constexpr u8 kVectorPicBase = 0x20;        // 0x20-0x2F: masked 8259 lines (spurious only)
 constexpr u8 kVectorIrqBase = 0x30;        // 0x30-0x3F: ISA IRQ n through the I/O APIC
 constexpr u8 kVectorIrqLast = 0x3F;
+constexpr u8 kVectorSyscall = 0x80;        // int 0x80 from ring 3 (DPL 3 gate); never an IRQ
 constexpr u8 kVectorLapicTimer = 0xF0;
 constexpr u8 kVectorCallFunction = 0xF1;   // remote call (and TLB shootdown) IPI
 constexpr u8 kVectorReschedule = 0xF2;

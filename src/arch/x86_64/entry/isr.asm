@@ -93,6 +93,10 @@ isr_common:
     mov rdi, rsp
     cld                                 ; the C++ ABI expects DF = 0
     call trap_dispatch
+; The way out of every interrupt and of a thread's first entry to user mode
+; (x86_enter_user): RSP at a complete TrapFrame.
+global trap_return
+trap_return:
     POP_GPRS
     test byte [rsp + STUB_CS], 3
     jz .kernel_return

@@ -7,6 +7,7 @@
 #include "arch/x86_64/mm/kernel_space.h"
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/arch.h"
+#include "kernel/panic.h"
 #include "lib/kstd/utility.h"
 
 namespace x86 {
@@ -55,6 +56,14 @@ AddressSpace* AddressSpace::create() {
     }
     as->table_.copy_kernel_half_from(g_kernel_space.table_);
     return as;
+}
+
+usize AddressSpace::destroy(AddressSpace* as, void (*free_leaf)(u64 phys, PageSize size)) {
+    u64 live = as->live_cpus();
+    if (live) panic("destroying an address space still live on cpus 0x%lx", live);
+    usize pages = as->table_.destroy_user_half(free_leaf);
+    delete as;
+    return pages;
 }
 
 u64 AddressSpace::live_cpus() const {

@@ -14,6 +14,9 @@ class AddressSpace final : public TlbInvalidator {
 public:
     // A new address space sharing the kernel half; nullptr if out of memory.
     static AddressSpace* create();
+    // Frees the lower half (user pages, tables), the PML4 and the object. The
+    // space must not be live on any CPU. Returns the user pages freed.
+    static usize destroy(AddressSpace* as, void (*free_leaf)(u64 phys, PageSize size));
 
     PageTableError map(u64 virt, u64 phys, PageFlags flags);
     PageTableError unmap(u64 virt, u64* phys_out = nullptr);

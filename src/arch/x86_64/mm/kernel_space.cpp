@@ -78,6 +78,7 @@ namespace x86 {
 bool is_guard_page(u64 virt) {
     if (virt == reinterpret_cast<u64>(boot_stack_guard)) return true;
     if (is_cpu_stack_guard(virt)) return true;
+    if (is_thread_stack_guard(virt)) return true;
     u64 guards[kIstCount];
     usize n = early_ist_guard_pages(guards, kIstCount);
     for (usize i = 0; i < n; i++) {
@@ -109,6 +110,9 @@ u64 paging_init(u64 phys_top) {
                                                 PageFlags::kWritable | PageFlags::kNoExecute);
     if (e != PageTableError::kOk) panic("building the direct map: %s", x86::error_name(e));
 
+    // User address spaces copy the upper PML4 entries when they are created;
+    // with every entry present now, later kernel mappings reach them all.
+    if (!g_kernel_table.populate_kernel_half()) panic("no frames for the kernel half's PDPTs");
     x86::AddressSpace::kernel().init_kernel(g_kernel_table);
     x86::AddressSpace::kernel().activate();
     klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",

@@ -8,6 +8,8 @@ namespace x86 {
 
 // True for the unmapped guard page under the boot stack or an IST stack.
 bool is_guard_page(u64 virt);
+// True for the guard page range under a thread's kernel stack (kernel_stacks.cpp).
+bool is_thread_stack_guard(u64 virt);
 
 // Physical address of the kernel PML4 (what CR3 holds on every CPU for now).
 u64 kernel_pml4_phys();

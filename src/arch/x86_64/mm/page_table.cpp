@@ -276,4 +276,48 @@ void PageTable::copy_kernel_half_from(const PageTable& kernel) {
     for (usize i = kFirstKernelEntry; i < kEntries; ++i) mine[i] = theirs[i];
 }
 
+bool PageTable::populate_kernel_half() {
+    if (!valid()) return false;
+    u64* pml4 = table(pml4_phys_);
+    for (usize i = kFirstKernelEntry; i < kEntries; ++i) {
+        if (pml4[i] & kPresent) continue;
+        u64 fresh = mem_->alloc_table();
+        if (fresh == 0) return false;
+        pml4[i] = fresh | kPresent | kWrite;
+    }
+    return true;
+}
+
+namespace {
+
+// Frees the tables below `phys` (a table at `level`, 4 = PML4), leaves first.
+usize free_level(PageTableMemory& mem, u64 phys, int level, usize first, usize end,
+                 void (*free_leaf)(u64, PageSize)) {
+    usize leaves = 0;
+    u64* t = static_cast<u64*>(mem.phys_to_virt(phys));
+    for (usize i = first; i < end; ++i) {
+        u64 e = t[i];
+        if (!(e & kPresent)) continue;
+        if (level == 1 || (level <= 3 && (e & kPageSize))) {
+            free_leaf(e & addr_mask(level), size_of(level));
+            leaves++;
+        } else {
+            leaves += free_level(mem, e & kAddr4K, level - 1, 0, PageTable::kEntries, free_leaf);
+            mem.free_table(e & kAddr4K);
+        }
+        t[i] = 0;
+    }
+    return leaves;
+}
+
+}  // namespace
+
+usize PageTable::destroy_user_half(void (*free_leaf)(u64 phys, PageSize size)) {
+    if (!valid()) return 0;
+    usize leaves = free_level(*mem_, pml4_phys_, 4, 0, kFirstKernelEntry, free_leaf);
+    mem_->free_table(pml4_phys_);
+    pml4_phys_ = 0;
+    return leaves;
+}
+
 }  // namespace x86

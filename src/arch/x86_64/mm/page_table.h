@@ -108,6 +108,14 @@ public:
     // space sees the same kernel tables, so kernel mappings made below those
     // entries later show up everywhere.
     void copy_kernel_half_from(const PageTable& kernel);
+    // Gives every empty upper-half PML4 entry a table, so that the copies
+    // above never miss a kernel mapping made later. False if out of memory.
+    bool populate_kernel_half();
+    // Tears down the lower half: every leaf frame is passed to `free_leaf`
+    // (4 KiB, 2 MiB or 1 GiB), every table frame goes back to the table
+    // memory, and the PML4 itself too. The table is invalid afterwards.
+    // Returns the number of leaf pages freed.
+    usize destroy_user_half(void (*free_leaf)(u64 phys, PageSize size));
 
 private:
     struct Walk;

@@ -3,6 +3,7 @@
 // waiting for any of them [SDM 3A 9.4.4.1 and 9.4.4.2 describe the sequence;
 // the 10 ms and 200 us delays are from there].
 #include "arch/x86_64/apic/lapic.h"
+#include "arch/x86_64/cpu/fpu.h"
 #include "arch/x86_64/cpu/idt.h"
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
@@ -103,6 +104,7 @@ void timer_tick(TrapFrame&) {
     c.timer_ticks++;
     if (c.timer_ticks % (kTimerHz / 10) == 0) mce_poll();  // corrected errors raise no #MC
     watchdog_check(c);
+    run_tick_hook();
 }
 
 }  // namespace
@@ -126,6 +128,10 @@ void set_idle_hook(void (*hook)(void*)) { __atomic_store_n(&g_idle_hook, hook, _
 void idle_loop() {
     for (;;) {
         if (auto hook = __atomic_load_n(&g_idle_hook, __ATOMIC_ACQUIRE)) hook(nullptr);
+        // The scheduler runs whatever became ready (and returns here, with
+        // interrupts off, when this CPU is idle again).
+        cli();
+        run_idle_hook();
         if (__atomic_load_n(&g_idle_busy, __ATOMIC_ACQUIRE)) {
             sti();
             pause();
@@ -276,10 +282,12 @@ extern "C" [[noreturn]] void ap_main(x86::CpuLocal* c) {
         }
     }
     AddressSpace::kernel().activate();
+    fpu_init_cpu();
     smp::init_this_cpu();
     report_cpu_state();
     __atomic_fetch_or(&smp::g_online_mask, u64(1) << c->cpu_id, __ATOMIC_ACQ_REL);
     __atomic_fetch_add(&smp::g_online, 1, __ATOMIC_ACQ_REL);
+    run_cpu_start_hook();  // this context becomes the CPU's idle thread
     __atomic_store_n(&c->ready, true, __ATOMIC_RELEASE);
     smp::idle_loop();
 }

@@ -58,6 +58,17 @@ void install_ipi_handlers() {
 
 void kick_others() { lapic::send_ipi_others(kVectorReschedule); }
 
+}  // namespace x86::smp
+
+namespace arch {
+
+void send_reschedule(u32 cpu) { x86::lapic::send_ipi(x86::cpu_local(cpu).apic_id, x86::kVectorReschedule); }
+u64 online_cpus() { return x86::smp::online_mask(); }
+
+}  // namespace arch
+
+namespace x86::smp {
+
 void run_on_cpus(u64 cpus, RemoteFn fn, void* arg) {
     u64 flags = arch::irq_save();
     u32 me = arch::cpu_id();

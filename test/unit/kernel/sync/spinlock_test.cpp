@@ -31,6 +31,7 @@ namespace {
 
 thread_local u32 t_cpu = 0;
 thread_local bool t_irqs = true;
+thread_local int t_preempt = 0;  // preempt_disable() depth (spinlocks held)
 thread_local std::vector<bool> t_irqs_seen_by_cpu_id;  // interrupt flag at each cpu_id() call
 
 std::atomic<u64> g_clock_ns{0};
@@ -62,6 +63,8 @@ u64 irq_save() {
     return was;
 }
 void irq_restore(u64 state) { t_irqs = state != 0; }
+void preempt_disable() { t_preempt++; }
+void preempt_enable() { t_preempt--; }
 bool irqs_enabled() { return t_irqs; }
 // More host threads than cores may contend: let the holder run.
 void cpu_relax() { std::this_thread::yield(); }
@@ -182,6 +185,7 @@ TEST_GROUP(SpinLock) {
     void setup() override {
         t_cpu = 0;
         t_irqs = true;
+        t_preempt = 0;  // tests that end inside a panic leave their locks held
         t_irqs_seen_by_cpu_id.clear();
         g_clock_ns = 0;
         g_clock_reads = 0;
@@ -252,6 +256,28 @@ TEST(SpinLock, TryLockTakesAFreeLock) {
     CHECK_TRUE(lock.try_lock());  // and again once released
     lock.unlock();
     CHECK_FALSE(lock.is_locked());
+}
+
+TEST(SpinLock, PreemptionIsOffExactlyWhileHeld) {
+    SpinLock a{"a"}, b{"b"};
+    LONGS_EQUAL(0, t_preempt);
+    a.lock();
+    LONGS_EQUAL(1, t_preempt);
+    CHECK_TRUE(b.try_lock());
+    LONGS_EQUAL(2, t_preempt);
+    b.unlock();
+    a.unlock();
+    LONGS_EQUAL(0, t_preempt);
+    // A failed try_lock leaves the count as it was.
+    a.lock();
+    std::thread other([&] {
+        t_cpu = 1;
+        CHECK_FALSE(a.try_lock());
+        LONGS_EQUAL(0, t_preempt);
+    });
+    other.join();
+    a.unlock();
+    LONGS_EQUAL(0, t_preempt);
 }
 
 TEST(SpinLock, TryLockFailsWhileAnotherCpuHoldsIt) {

@@ -1,0 +1,111 @@
+// Threads and the per-CPU scheduler built on RunQueue/SleepQueue (see
+// docs/scheduler.md). There is no global scheduler lock: each CPU's run
+// queue and sleep queue sit under that CPU's own lock, taken with interrupts
+// off, and a thread's state changes only under the lock of the CPU it is on.
+#pragma once
+
+#include "kernel/arch.h"
+#include "kernel/sched/balance.h"
+#include "kernel/sched/run_queue.h"
+#include "kernel/sched/sleep_queue.h"
+#include "kernel/sync/spinlock.h"
+#include "lib/kstd/types.h"
+
+namespace task {
+struct Task;
+}
+
+namespace sched {
+
+enum class ThreadState : u8 {
+    kNew,      // created, never run
+    kReady,    // in a run queue
+    kRunning,  // some CPU's current thread
+    kBlocked,  // waiting (a wait queue, a sleep, a join)
+    kWaking,   // being moved from blocked to a run queue by a waker
+    kDead,     // exited; its stack is freed once it has switched away
+};
+const char* state_name(ThreadState s);
+
+struct Thread : Entity {
+    arch::ThreadContext ctx{};
+    u64 tid = 0;
+    task::Task* task = nullptr;  // nullptr: a kernel thread
+    char name[24] = {};
+    volatile ThreadState state = ThreadState::kNew;
+    bool idle = false;         // a CPU's idle thread (never queued)
+    bool own_stack = false;    // the kernel stack was allocated for it (freed on reap)
+    bool slice_cut = false;    // preempted by a higher priority before its slice ran out
+    u64 kstack_bottom = 0;
+    u64 exit_code = 0;
+    Thread* wait_next = nullptr;  // in a WaitQueue
+    Thread* reap_next = nullptr;  // in the reaper's list
+    bool woken = false;           // set by a waker before wake(): the wait is over
+
+    // Statistics (reported when the thread exits).
+    u64 ran_on = 0;       // bit n: ran on CPU n
+    u64 switches = 0;     // times switched in
+    u64 migrations = 0;   // times it started running on a CPU other than the last one
+    u32 last_cpu = ~0u;   // where it last ran
+    u64 runtime_ns = 0;
+    u64 switched_in_ns = 0;
+};
+
+// A list of blocked threads, each woken once by wake_all/wake_one.
+struct WaitQueue {
+    ksync::SpinLock lock{"wait queue"};
+    Thread* head = nullptr;
+    Thread* tail = nullptr;
+};
+
+// Boot CPU: makes kernel_main's context a thread and creates this CPU's idle
+// thread; installs the interrupt hooks. Before smp_init.
+void init_boot();
+bool started();
+
+Thread* current();
+// A kernel thread running fn(arg), ready on a CPU of `affinity`. nullptr if
+// out of memory.
+Thread* spawn_kernel(const char* name, void (*fn)(void*), void* arg, u8 priority, u64 affinity);
+// Allocates a thread (stack, FPU area for user threads); not yet runnable.
+Thread* create_thread(const char* name, task::Task* task, u8 priority, u64 affinity);
+void destroy_thread(Thread* t);
+// Makes a new thread runnable (placement as for a wake-up).
+void start(Thread* t);
+// Makes a new user thread runnable: it enters user mode at `entry` with RSP
+// = user_sp, RDI = arg0, every other register 0 and RFLAGS = 0x202.
+void start_user(Thread* t, u64 entry, u64 user_sp, u64 arg0);
+// Interrupts `t` soon: wakes it if blocked, or makes the CPU running it pass
+// through the scheduler (used to make a task's threads notice a kill).
+void kick(Thread* t);
+
+void yield();
+// Blocks the calling thread for at least `ns` nanoseconds.
+void sleep_ns(u64 ns);
+// Blocks on `q` until woken. Returns immediately if `ready()` already holds
+// (checked under the queue's lock, so a wake-up cannot be missed).
+void wait(WaitQueue& q, bool (*ready)(void*), void* arg);
+void wake_all(WaitQueue& q);
+// Makes a blocked thread runnable; false if it was not blocked.
+bool wake(Thread* t);
+
+// Changes priority or affinity; a thread running or queued where it may no
+// longer run is moved. False if the affinity has no online CPU.
+void set_priority(Thread* t, u8 priority);
+bool set_affinity(Thread* t, u64 affinity);
+
+// Ends the calling thread; its kernel stack is freed by the reaper once it
+// has switched away. The task (if any) is told through task::thread_exited.
+[[noreturn]] void exit_current(u64 code);
+
+// Boot self-tests (kernel threads on every CPU); true when all passed.
+bool run_selftests();
+
+// Scheduler statistics for reports.
+struct CpuStats {
+    u64 switches, idle_switches, steals, ticks;
+    u32 queued;
+};
+CpuStats cpu_stats(u32 cpu);
+
+}  // namespace sched

@@ -1,0 +1,267 @@
+// Task life cycle: loading a module, thread bookkeeping, exit, kill and reap.
+#include "kernel/task/task.h"
+
+#include "kernel/log.h"
+#include "kernel/mm/memory.h"
+#include "lib/abi/syscall.h"
+#include "lib/elf.h"
+#include "lib/format.h"
+#include "lib/kstd/string.h"
+
+namespace task {
+namespace {
+
+const mb2::Info* g_info = nullptr;
+ksync::SpinLock g_tasks_lock{"task list"};
+Task* g_tasks = nullptr;
+u64 g_next_id = 1;
+
+// The initial stack sits just below the top of the user half, with an
+// unmapped page above it.
+constexpr u64 kStackTop = arch::kUserTop - 0x1000;
+constexpr u64 kStackPages = 16;
+constexpr usize kMaxArgs = 32;
+
+u32 flags_of(const elf::Segment& s) {
+    u32 f = 0;
+    if (s.flags & elf::kFlagW) f |= arch::kMapWrite;
+    if (s.flags & elf::kFlagX) f |= arch::kMapExec;
+    return f;
+}
+
+// Maps a segment's pages and copies its file bytes; the rest stays zero (bss).
+bool load_segment(Task* t, const elf::Segment& s, const u8* file) {
+    u64 first = s.vaddr & ~(mm::kPageSize - 1);
+    u64 end = s.vaddr + s.memsz;
+    for (u64 page = first; page < end; page += mm::kPageSize) {
+        u64 phys;
+        if (!arch::uspace_map_new(t->space, page, flags_of(s), &phys)) return false;
+        t->pages++;
+        // The part of [vaddr, vaddr + filesz) inside this page.
+        u64 lo = page > s.vaddr ? page : s.vaddr;
+        u64 hi = page + mm::kPageSize < s.vaddr + s.filesz ? page + mm::kPageSize : s.vaddr + s.filesz;
+        if (lo < hi)
+            __builtin_memcpy(static_cast<u8*>(mm::phys_to_virt(phys)) + (lo - page), file + s.offset + (lo - s.vaddr),
+                         hi - lo);
+    }
+    return true;
+}
+
+// The System V initial stack: argc, argv[], NULL, envp[] (none), NULL, auxv
+// pairs ending with AT_NULL, the argument strings above them. Returns the
+// initial RSP (16-byte aligned, pointing at argc) or 0.
+u64 build_stack(Task* t, const char* cmdline, const elf::Image& img) {
+    for (u64 i = 1; i <= kStackPages; i++) {
+        if (!arch::uspace_map_new(t->space, kStackTop - i * mm::kPageSize, arch::kMapWrite, nullptr)) return 0;
+        t->pages++;
+    }
+    usize len = kstd::strlen(cmdline);
+    u64 strings = (kStackTop - (len + 1)) & ~u64(15);
+    if (!copy_to_user(t, strings, cmdline, len + 1)) return 0;
+    // Split the copy in place: each word's start goes to argv.
+    u64 argv[kMaxArgs];
+    usize argc = 0;
+    for (usize i = 0; i < len && argc < kMaxArgs; i++) {
+        bool start = cmdline[i] != ' ' && (i == 0 || cmdline[i - 1] == ' ');
+        if (start) argv[argc++] = strings + i;
+        if (cmdline[i] == ' ' && !copy_to_user(t, strings + i, "", 1)) return 0;
+    }
+    const u64 aux[] = {abi::kAtPhdr,   img.phdr_vaddr, abi::kAtPhent, img.phentsize, abi::kAtPhnum, img.phnum,
+                       abi::kAtPagesz, mm::kPageSize,  abi::kAtEntry, img.entry,     abi::kAtNull,  0};
+    usize words = 1 + argc + 1 + 1 + sizeof aux / 8;
+    u64 sp = (strings - words * 8) & ~u64(15);
+    u64 block[1 + kMaxArgs + 2 + sizeof aux / 8];
+    usize w = 0;
+    block[w++] = argc;
+    for (usize i = 0; i < argc; i++) block[w++] = argv[i];
+    block[w++] = 0;  // end of argv
+    block[w++] = 0;  // envp: empty
+    for (u64 v : aux) block[w++] = v;
+    if (!copy_to_user(t, sp, block, w * 8)) return 0;
+    return sp;
+}
+
+void add_task(Task* t) {
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    t->next = g_tasks;
+    g_tasks = t;
+}
+
+void destroy_task(Task* t) {
+    if (t->space) arch::uspace_destroy(t->space);
+    delete[] t->io_bitmap;
+    delete t;
+}
+
+}  // namespace
+
+void set_boot_info(const mb2::Info& info) { g_info = &info; }
+
+bool copy_from_user(Task* t, void* dst, u64 src, usize n) {
+    if (src >= arch::kUserTop || n > arch::kUserTop - src) return false;
+    u8* out = static_cast<u8*>(dst);
+    while (n) {
+        u64 phys;
+        if (!arch::uspace_lookup(t->space, src, false, phys)) return false;
+        usize chunk = mm::kPageSize - (src & (mm::kPageSize - 1));
+        if (chunk > n) chunk = n;
+        __builtin_memcpy(out, mm::phys_to_virt(phys), chunk);
+        out += chunk;
+        src += chunk;
+        n -= chunk;
+    }
+    return true;
+}
+
+bool copy_to_user(Task* t, u64 dst, const void* src, usize n) {
+    if (dst >= arch::kUserTop || n > arch::kUserTop - dst) return false;
+    const u8* in = static_cast<const u8*>(src);
+    while (n) {
+        u64 phys;
+        if (!arch::uspace_lookup(t->space, dst, true, phys)) return false;
+        usize chunk = mm::kPageSize - (dst & (mm::kPageSize - 1));
+        if (chunk > n) chunk = n;
+        __builtin_memcpy(mm::phys_to_virt(phys), in, chunk);
+        in += chunk;
+        dst += chunk;
+        n -= chunk;
+    }
+    return true;
+}
+
+Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error) {
+    if (!g_info || index >= g_info->module_count) {
+        error = abi::kNotFound;
+        return nullptr;
+    }
+    const mb2::Module& m = g_info->modules[index];
+    const u8* file = static_cast<const u8*>(mm::phys_to_virt(m.start));
+    elf::Image img;
+    elf::Result r = elf::parse(file, m.end - m.start, arch::kUserTop, arch::kUserBase, img);
+    if (!r.ok()) {
+        char why[160];
+        elf::describe(r, why, sizeof why);
+        klog::report("spawn-failed", "module=%lu string=%s reason=%s: %s", index, m.string, elf::error_name(r.error), why);
+        error = abi::kBadImage;
+        return nullptr;
+    }
+    Task* t = new Task();
+    if (!t) {
+        error = abi::kNoMemory;
+        return nullptr;
+    }
+    t->id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
+    t->privileged = privileged;
+    // The task's name is the first word of its module string.
+    usize n = 0;
+    while (m.string[n] && m.string[n] != ' ' && n + 1 < sizeof t->name) {
+        t->name[n] = m.string[n];
+        n++;
+    }
+    t->vm_next = 0x0000100000000000;
+    t->space = arch::uspace_create();
+    bool ok = t->space != nullptr;
+    for (usize i = 0; ok && i < img.segment_count; i++) ok = load_segment(t, img.segments[i], file);
+    u64 sp = ok ? build_stack(t, m.string, img) : 0;
+    sched::Thread* th = sp ? sched::create_thread(t->name, t, u8(priority), affinity) : nullptr;
+    if (!th) {
+        klog::report("spawn-failed", "module=%lu string=%s reason=out-of-memory", index, m.string);
+        destroy_task(t);
+        error = abi::kNoMemory;
+        return nullptr;
+    }
+    t->slots[0] = {th, th->tid, 0, true, false, false};
+    t->live = t->unreaped = 1;
+    add_task(t);
+    klog::report("task-start", "task=%s id=%lu tid=%lu entry=0x%lx sp=0x%lx pages=%zu prio=%u affinity=0x%lx", t->name,
+                 t->id, th->tid, img.entry, sp, t->pages, priority, affinity);
+    sched::start_user(th, img.entry, sp, 0);
+    return t;
+}
+
+u64 kill_exit_code(Task* t) { return t->status; }
+
+void kill(Task* t, u64 status) {
+    sched::Thread* me = sched::current();
+    ksync::IrqSpinGuard g(t->lock);
+    if (t->dying) return;
+    t->status = status;
+    t->dying = true;
+    for (ThreadSlot& s : t->slots)
+        if (s.used && !s.exited && s.thread && s.thread != me) sched::kick(s.thread);
+}
+
+void thread_exiting(sched::Thread* th) {
+    Task* t = th->task;
+    u64 now = arch::time_ns();
+    bool last;
+    {
+        ksync::IrqSpinGuard g(t->lock);
+        for (ThreadSlot& s : t->slots) {
+            if (s.used && s.thread == th) {
+                s.exited = true;
+                s.code = th->exit_code;
+            }
+        }
+        last = --t->live == 0;
+        if (last && !t->dying) t->status = th->exit_code;
+        t->dying = t->dying || last;
+    }
+    klog::report("thread-exit",
+                 "task=%s id=%lu tid=%lu code=%lu prio=%u affinity=0x%lx ran_on=0x%lx switches=%lu migrations=%lu "
+                 "runtime_us=%lu",
+                 t->name, t->id, th->tid, th->exit_code, th->priority, th->affinity, th->ran_on, th->switches,
+                 th->migrations, (th->runtime_ns + now - th->switched_in_ns) / 1000);
+    sched::wake_all(t->joiners);
+}
+
+void thread_reaped(sched::Thread* th) {
+    Task* t = th->task;
+    bool last;
+    {
+        ksync::IrqSpinGuard g(t->lock);
+        for (ThreadSlot& s : t->slots) {
+            if (s.used && s.thread == th) {
+                s.thread = nullptr;
+                if (s.joined) s.used = false;
+            }
+        }
+        last = --t->unreaped == 0 && t->live == 0;
+    }
+    if (!last) return;
+    usize before = mm::frames().free_frames();
+    usize pages = arch::uspace_destroy(t->space);
+    t->space = nullptr;
+    usize freed = mm::frames().free_frames() - before;
+    klog::report("task-exit", "task=%s id=%lu status=0x%lx pages=%zu pages_freed=%zu frames_freed=%zu", t->name, t->id,
+                 t->status, t->pages, pages, freed);
+    __atomic_store_n(&t->reaped, true, __ATOMIC_RELEASE);
+    sched::wake_all(t->exit_waiters);
+}
+
+void user_fault(const arch::UserFault& f) {
+    sched::Thread* th = sched::current();
+    Task* t = th->task;
+    if (!t) {
+        klog::raw("lstar: user fault in a kernel thread?\n");
+        arch::exit_with_verdict(false);
+    }
+    klog::report("task-killed", "task=%s id=%lu tid=%lu cpu=%u vector=%lu (%s) error=0x%lx rip=0x%lx addr=0x%lx",
+                 t->name, t->id, th->tid, arch::cpu_id(), f.vector, f.name, f.error_code, f.rip, f.address);
+    kill(t, abi::kStatusKilled + f.vector);
+    sched::exit_current(abi::kStatusKilled + f.vector);
+}
+
+// Registry access for the system calls.
+Task* find_task(u64 id, bool unlink) {
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    Task** pp = &g_tasks;
+    while (*pp && (*pp)->id != id) pp = &(*pp)->next;
+    Task* t = *pp;
+    if (t && unlink) *pp = t->next;
+    return t;
+}
+
+void free_task(Task* t) { destroy_task(t); }
+
+}  // namespace task

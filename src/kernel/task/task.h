@@ -1,0 +1,73 @@
+// Tasks: an address space, its threads and their resources. User programs
+// are loaded from multiboot2 modules (ELF64); see docs/tasks.md for the
+// initial state a task starts in.
+#pragma once
+
+#include "kernel/arch.h"
+#include "kernel/sched/thread.h"
+#include "kernel/sync/spinlock.h"
+#include "lib/kstd/types.h"
+#include "lib/multiboot2.h"
+
+namespace task {
+
+constexpr u32 kMaxThreads = 64;  // threads a task may have at once
+
+struct ThreadSlot {
+    sched::Thread* thread;  // nullptr once reaped
+    u64 tid;
+    u64 code;
+    bool used, exited, joined;
+};
+
+struct Task {
+    u64 id = 0;
+    char name[32] = {};
+    arch::UserSpace* space = nullptr;
+    bool privileged = false;  // init: may use the temporary kernel calls
+    ksync::SpinLock lock{"task"};
+    ThreadSlot slots[kMaxThreads] = {};
+    u32 live = 0;             // threads that have not exited
+    u32 unreaped = 0;         // threads whose kernel objects still exist
+    volatile bool dying = false;
+    u64 status = 0;           // exit status once every thread is gone
+    volatile bool reaped = false;
+    u64 vm_next = 0;          // vm_alloc's next address
+    usize pages = 0;          // user pages mapped
+    u8* io_bitmap = nullptr;  // 8 KiB I/O permission bitmap; nullptr: no ports
+    sched::WaitQueue joiners;      // thread_join
+    sched::WaitQueue exit_waiters; // task_wait
+    Task* next = nullptr;     // the task list
+};
+
+// Boot information for the module calls and the verdict for kSysShutdown.
+void init(const mb2::Info& info, bool selftests_ok);
+void set_boot_info(const mb2::Info& info);
+// Starts module `index` as a task; its first thread is ready to run.
+// Returns the task or nullptr with `error` set (an abi::Error).
+Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error);
+
+// Used by the scheduler.
+inline arch::UserSpace* space_of(Task* t) { return t->space; }
+inline const u8* io_bitmap_of(Task* t) { return t->io_bitmap; }
+inline bool must_exit(Task* t) { return t->dying; }
+u64 kill_exit_code(Task* t);
+void thread_exiting(sched::Thread* t);
+void thread_reaped(sched::Thread* t);
+void user_fault(const arch::UserFault& fault);
+i64 syscall(u64 nr, const u64 (&args)[6]);
+
+// Ends every thread of `t`; the task's status becomes `status`.
+void kill(Task* t, u64 status);
+
+// Copies between kernel memory and the current task's user memory; false if
+// any byte is not mapped user memory (writable for copy_to_user).
+bool copy_from_user(Task* t, void* dst, u64 src, usize n);
+bool copy_to_user(Task* t, u64 dst, const void* src, usize n);
+
+// The task list: find by id (and take it off the list, for the one waiter
+// that frees it).
+Task* find_task(u64 id, bool unlink);
+void free_task(Task* t);
+
+}  // namespace task

@@ -1,0 +1,64 @@
+// The user/kernel system call ABI shared by the kernel and the user runtime.
+//
+// Until the entry-paths work adds SYSCALL/SYSENTER and the entry page, every
+// call is `int 0x80`: number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9
+// (the SYSCALL order), result in RAX. Every other register is preserved.
+// A negative result is -Error. Numbers are append-only.
+#pragma once
+
+#include "lib/kstd/types.h"
+
+namespace abi {
+
+constexpr u8 kSyscallVector = 0x80;
+
+enum Syscall : u64 {
+    kSysDebugWrite = 0,    // (const char* buf, usize len) -> bytes written
+    kSysThreadExit = 1,    // (u64 code) -> does not return
+    kSysTaskExit = 2,      // (u64 code) -> does not return; ends every thread of the task
+    kSysYield = 3,         // () -> 0
+    kSysSleep = 4,         // (u64 ns) -> 0 after at least ns nanoseconds
+    kSysCpuId = 5,         // () -> the CPU number this thread runs on
+    kSysThreadCreate = 6,  // (u64 entry, u64 stack_top, u64 arg, u32 priority, u64 affinity) -> tid
+    kSysThreadJoin = 7,    // (u64 tid) -> the thread's exit code (same task only)
+    kSysSetPriority = 8,   // (u64 tid or 0 = self, u32 priority) -> 0
+    kSysSetAffinity = 9,   // (u64 tid or 0 = self, u64 cpu mask) -> 0; moves the thread if needed
+    kSysTimeNs = 10,       // () -> monotonic nanoseconds since boot
+    kSysVmAlloc = 11,      // (usize bytes, u32 prot) -> user address of zeroed pages
+    kSysThreadSelf = 12,   // () -> this thread's id
+    kSysCpuCount = 13,     // () -> CPUs online
+    // Temporary kernel calls for `init` until IPC exists (see docs/tasks.md):
+    kSysModuleInfo = 14,   // (u64 index, char* buf, usize len) -> string length; -kNotFound past the end
+    kSysSpawn = 15,        // (u64 module index, u32 priority, u64 affinity) -> task id
+    kSysTaskWait = 16,     // (u64 task id) -> exit status (kStatusKilled... for a killed task)
+    kSysShutdown = 17,     // (u64 pass) -> powers off with the verdict; init only
+    kSysCount
+};
+
+enum Error : i64 {
+    kOk = 0,
+    kInvalid = 1,     // an argument is out of range
+    kFault = 2,       // a user pointer does not name mapped user memory
+    kNoMemory = 3,
+    kNotFound = 4,    // no such thread, task or module
+    kPermission = 5,  // the caller may not do this
+    kNoSys = 6,       // unknown system call number
+    kBadImage = 7,    // the module is not a loadable program
+};
+
+// Priorities: 0 lowest .. kMaxPriority highest; kDefaultPriority for tasks.
+constexpr u32 kPriorities = 32;
+constexpr u32 kMaxPriority = kPriorities - 1;
+constexpr u32 kDefaultPriority = 16;
+
+// Exit status of a task killed by the kernel: kStatusKilled + vector.
+constexpr u64 kStatusKilled = 0x100;
+
+// vm_alloc protections.
+constexpr u32 kProtRead = 0, kProtWrite = 1, kProtExec = 2;
+
+// Auxiliary vector keys (the System V values).
+constexpr u64 kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9,
+              kAtSysinfo = 32;
+
+}  // namespace abi
