@@ -43,6 +43,9 @@ void console_flush() {
 // deadlocking, and a holder that never lets go (a CPU stopped by a panic
 // mid-line) is overridden after a bounded wait.
 void console_write(const char* s, usize n) {
+    // The owner is a CPU, so the writer must not be preempted mid-line by
+    // another thread that would print on the same CPU.
+    arch::preempt_disable();
     u32 me = arch::cpu_id() + 1;
     bool nested = __atomic_load_n(&g_owner, __ATOMIC_ACQUIRE) == me;
     if (!nested) {
@@ -63,6 +66,7 @@ void console_write(const char* s, usize n) {
         put(s[i]);
     }
     if (!nested) __atomic_store_n(&g_owner, 0u, __ATOMIC_RELEASE);
+    arch::preempt_enable();
 }
 
 }  // namespace arch

@@ -27,7 +27,7 @@ struct alignas(64) Cpu {
     // Snapshots other CPUs read without the lock (balancing, placement).
     u32 load = 0;
     int running_priority = kIdlePriority;
-    int top_queued = -1;
+    int lowest_queued = -1;  // lowest priority level with a queued thread
     // Handed from schedule_locked() to finish_switch() across the switch.
     Thread* prev = nullptr;
     Thread* migrate = nullptr;
@@ -51,7 +51,8 @@ void publish(Cpu& c) {
     bool busy = c.current && !c.current->idle;
     __atomic_store_n(&c.load, cpu_load(busy, c.rq), __ATOMIC_RELAXED);
     __atomic_store_n(&c.running_priority, busy ? int(level_of(c.current)) : kIdlePriority, __ATOMIC_RELAXED);
-    __atomic_store_n(&c.top_queued, c.rq.highest_priority(), __ATOMIC_RELAXED);
+    u32 levels = c.rq.bitmap();
+    __atomic_store_n(&c.lowest_queued, levels ? __builtin_ctz(levels) : -1, __ATOMIC_RELAXED);
     c.stats.queued = c.rq.count();
 }
 
@@ -66,9 +67,12 @@ u32 snapshot(u32* loads, u64& starving_mask) {
         }
         n = i + 1;
         loads[i] = __atomic_load_n(&g_cpu[i].load, __ATOMIC_RELAXED);
-        int top = __atomic_load_n(&g_cpu[i].top_queued, __ATOMIC_RELAXED);
+        // Starving: something queued there is below the running priority, so
+        // it gets no time on that CPU until everything above it blocks (two
+        // round-robin threads at the top keep the level below waiting too).
+        int low = __atomic_load_n(&g_cpu[i].lowest_queued, __ATOMIC_RELAXED);
         int run = __atomic_load_n(&g_cpu[i].running_priority, __ATOMIC_RELAXED);
-        if (top >= 0 && top < run) starving_mask |= u64(1) << i;
+        if (low >= 0 && low < run) starving_mask |= u64(1) << i;
     }
     return n;
 }

@@ -139,9 +139,13 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
     elf::Image img;
     elf::Result r = elf::parse(file, m.end - m.start, arch::kUserTop, arch::kUserBase, img);
     if (!r.ok()) {
-        char why[160];
+        char why[160], reason[32];
         elf::describe(r, why, sizeof why);
-        klog::report("spawn-failed", "module=%lu string=%s reason=%s: %s", index, m.string, elf::error_name(r.error), why);
+        // One word for the report's key=value form: "bad magic" -> "bad-magic".
+        fmt::snprintf(reason, sizeof reason, "%s", elf::error_name(r.error));
+        for (char* c = reason; *c; c++)
+            if (*c == ' ') *c = '-';
+        klog::report("spawn-failed", "module=%lu reason=%s (%s) string='%s'", index, reason, why, m.string);
         error = abi::kBadImage;
         return nullptr;
     }

@@ -49,6 +49,8 @@ void idt_init_boot() {
     // The system call gate: an interrupt gate, so the entry runs with IF = 0
     // until the dispatcher has the frame saved [SDM 3A 6.12.1.1].
     set_gate(kVectorSyscall, isr_stub_table[kVectorSyscall], 0, kUserInterruptGate);
+    // int3 from ring 3 is a breakpoint (#BP), as debuggers expect, not a #GP.
+    set_gate(3, isr_stub_table[3], 0, kUserInterruptGate);
     idt_load();
 }
 

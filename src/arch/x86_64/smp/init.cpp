@@ -24,6 +24,14 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     using namespace x86;
     using smp::g_have_ioapic;
     bool force_xapic = cmdline::has_flag(info.cmdline, "xapic");
+    // idle=poll: idle CPUs spin (sti; pause) instead of halting. Under QEMU's
+    // -icount a halted CPU can miss its wake-ups for a long time, which the
+    // scheduler tests' fairness figures would show; polling avoids it.
+    char idle[8];
+    if (cmdline::get(info.cmdline, "idle", idle, sizeof idle)) {
+        if (__builtin_strcmp(idle, "poll") == 0) smp::set_idle_busy(true);
+        else klog::warn("cmdline: unknown idle=%s (poll)", idle);
+    }
     u64 lapic_phys = madt ? madt->lapic_address : 0xFEE00000;
     if (!lapic::init_boot(force_xapic, lapic_phys)) {
         klog::report("smp", "possible=1 online=1 timed_out=0 strays=0 bringup_tsc=0 bringup_us=0 boot_tsc=0 apic=none");
