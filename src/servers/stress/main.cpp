@@ -313,6 +313,35 @@ int work_mode(int argc, char** argv, u64 ms) {
     return r.ok ? 0 : 1;
 }
 
+// pingpong: two threads of one priority pinned to one CPU hand it to each
+// other with yield(); every round trip is two user-to-user switches, each
+// one system call entry, a pass through the scheduler and a switch back to
+// user mode. A benchmark, not a test: under `-icount` its ns are instructions.
+constexpr u32 kPingPongPriority = 20;
+volatile u64 g_pingpong_rounds = 0;
+
+void pingpong_thread(u64 rounds) {
+    for (u64 i = 0; i < rounds; ++i) lstar::yield();
+    lstar::thread_exit(0);
+}
+
+int pingpong_mode(int argc, char** argv) {
+    u64 rounds = 10000, cpu = 0;
+    arg_u64(argc, argv, "rounds", rounds);
+    arg_u64(argc, argv, "cpu", cpu);
+    if (rounds == 0 || cpu >= lstar::cpu_count()) return 2;
+    i64 tids[2];
+    u64 t0 = lstar::time_ns();
+    for (i64& tid : tids) tid = lstar::thread_create(pingpong_thread, 0, rounds, kPingPongPriority, cpu_bit(u32(cpu)));
+    for (i64 tid : tids) {
+        if (tid < 0 || lstar::thread_join(u64(tid)) != 0) return 1;
+    }
+    u64 ns = lstar::time_ns() - t0;
+    lstar::printf("stress: pingpong rounds=%lu switches=%lu ns=%lu ns_per_switch=%lu cpu=%lu\n", rounds, 2 * rounds, ns,
+                  ns / (2 * rounds), cpu);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -332,6 +361,7 @@ int main(int argc, char** argv) {
     }
     if (streq(mode, "sched")) return sched_mode(ms);
     if (streq(mode, "work")) return work_mode(argc, argv, ms);
+    if (streq(mode, "pingpong")) return pingpong_mode(argc, argv);
     lstar::printf("stress: error usage: stress sched [ms=M] | stress work threads=N prio=P cpus=MASK [ms=M]\n");
     return 2;
 }
