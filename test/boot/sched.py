@@ -73,17 +73,21 @@ def check_sched_selftests(boot, smp):
     require(reap["kstacks_after"] == reap["kstacks_before"], f"kernel stacks not freed: {reap}")
 
 
-def sched_case(smp, fair=33):
+def sched_case(smp, fair=33, pcid=None):
     """stress sched: priority groups A (20, pinned to the last CPU), B (12,
     all CPUs, 2 per CPU) and D (4, all CPUs); every thread must finish its
     work, run only where allowed, and share fairly within its group: when
     the first of a group finishes, each sibling has done at least `fair`
-    percent of the same work."""
+    percent of the same work. `pcid`: whether user spaces must have run
+    with PCIDs (the CPU model decides)."""
     every = (1 << smp) - 1
 
     def check(boot):
         check_tap(boot)
         check_sched_selftests(boot, smp)
+        if pcid is not None:
+            paging = boot.record("paging", ("pcid", "global"))
+            require(paging["pcid"] == pcid and paging["global"] == 1, f"paging: {paging}, expected pcid={pcid}")
         check_init(boot, 1)
         done = user_records(boot, "stress", "sched done")
         require(len(done) == 1, "no `stress: sched done` line")
@@ -204,11 +208,11 @@ def stress(fair):
 CASES = [
     Case("qemu-sched-1cpu", ["--smp", "1"] + INIT + stress(33), sched_case(1, 33), timeout=90),
     Case("qemu-sched-2cpu", ["--smp", "2"] + INIT + stress(0), sched_case(2, 0), timeout=90),
-    Case("qemu-sched-4cpu", ["--smp", "4"] + INIT + stress(0), sched_case(4, 0), timeout=90),
+    Case("qemu-sched-4cpu", ["--smp", "4"] + INIT + stress(0), sched_case(4, 0, pcid=0), timeout=90),
     Case("qemu-sched-8cpu", ["--smp", "8"] + INIT + stress(0), sched_case(8, 0), timeout=120),
     Case("qemu-sched-4cpu-amd", ["--smp", "4", "--cpu", "amd"] + INIT + stress(0), sched_case(4, 0), timeout=90),
     Case("bochs-sched-2cpu", ["--emulator", "bochs", "--smp", "2"] + INIT + ["--program", "stress sched ms=60"],
-         sched_case(2, 33), timeout=240),
+         sched_case(2, 33, pcid=1), timeout=240),
     Case("bochs-sched-4cpu-amd", ["--emulator", "bochs", "--smp", "4", "--cpu", "amd"] + INIT +
          ["--program", "stress sched ms=40"], sched_case(4, 33), timeout=300),
     Case("qemu-spinner-shares-its-cpu", ["--smp", "2"] + INIT +

@@ -14,6 +14,10 @@ namespace x86 {
 namespace {
 
 AddressSpace g_kernel_space;
+bool g_pcid = false;
+u16 g_next_pcid = 0;
+constexpr u64 kCr3NoFlush = u64(1) << 63;  // [SDM 3A 4.10.4.1] keep this PCID's TLB entries
+constexpr u16 kPcidCount = 4096;
 u64 g_requests = 0, g_targets = 0;
 
 void invalidate_here(void* arg) {
@@ -55,6 +59,13 @@ AddressSpace* AddressSpace::create() {
         return nullptr;
     }
     as->table_.copy_kernel_half_from(g_kernel_space.table_);
+    if (g_pcid) {
+        // PCIDs are recycled: a CPU may still hold entries of an earlier
+        // space with this number, so every CPU flushes it on first use.
+        u16 n = __atomic_add_fetch(&g_next_pcid, 1, __ATOMIC_RELAXED);
+        as->pcid_ = u16(1 + n % (kPcidCount - 1));
+        as->stale_ = ~0ull;
+    }
     return as;
 }
 
@@ -71,12 +82,20 @@ u64 AddressSpace::live_cpus() const {
     return __atomic_load_n(&live_, __ATOMIC_ACQUIRE);
 }
 
+void AddressSpace::enable_pcid() { g_pcid = true; }
+bool AddressSpace::pcid_enabled() { return g_pcid; }
+
 void AddressSpace::invalidate(u64 virt) {
     if (kernel_ && !tables_live_) return;
     if (local_only_) {
         invlpg(virt);
         return;
     }
+    // INVLPG only reaches the current PCID (and global entries), so CPUs
+    // that cached this space under its PCID and do not run it now flush it
+    // when they next load it. Marked before the live set is read: a CPU that
+    // joins after that read sees the mark (see activate()).
+    if (pcid_) __atomic_fetch_or(&stale_, __atomic_load_n(&used_, __ATOMIC_SEQ_CST), __ATOMIC_SEQ_CST);
     tlb_shootdown(live_cpus(), virt);
 }
 
@@ -90,7 +109,16 @@ void AddressSpace::activate() {
     // after this includes us, and one that read it before finished its page
     // table change before our CR3 load, which then sees the new entry.
     __atomic_fetch_or(&live_, bit, __ATOMIC_SEQ_CST);
-    write_cr3(table_.pml4_phys());
+    u64 cr3 = table_.pml4_phys();
+    if (g_pcid) {
+        // The kernel's space (PCID 0) has nothing below the kernel half and
+        // the kernel half is global: never a reason to flush.
+        cr3 |= pcid_;
+        __atomic_fetch_or(&used_, bit, __ATOMIC_SEQ_CST);
+        bool stale = __atomic_fetch_and(&stale_, ~bit, __ATOMIC_SEQ_CST) & bit;
+        if (!stale) cr3 |= kCr3NoFlush;
+    }
+    write_cr3(cr3);
     if (prev) __atomic_fetch_and(&prev->live_, ~bit, __ATOMIC_SEQ_CST);
     c.address_space = this;
 }

@@ -37,6 +37,13 @@ public:
     void init_kernel(PageTable table);
     PageTable& table() { return table_; }
 
+    // Process-context identifiers [SDM 3A 4.10.1]: with CR4.PCIDE on, each
+    // user space gets a PCID, so a CR3 load keeps its TLB entries. Called
+    // once at boot on CPUs that have PCIDs, after CR4.PCIDE is set.
+    static void enable_pcid();
+    static bool pcid_enabled();
+    u16 pcid() const { return pcid_; }
+
     // Test hook: invalidate on this CPU only, so a test can prove that its
     // check catches stale translations on the others.
     void set_local_invalidation_only(bool on) { local_only_ = on; }
@@ -46,6 +53,9 @@ public:
 private:
     PageTable table_;
     u64 live_ = 0;
+    u16 pcid_ = 0;     // 0: the kernel's (and every space while PCIDs are off)
+    u64 used_ = 0;     // CPUs that have loaded it with its PCID (may cache its entries)
+    u64 stale_ = 0;    // CPUs whose cached entries for its PCID may be stale
     bool kernel_ = false;
     bool tables_live_ = false;
     bool local_only_ = false;  // the kernel's table before it is first loaded needs no invalidation

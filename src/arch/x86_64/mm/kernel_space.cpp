@@ -60,8 +60,14 @@ void map_section(const char* name, const char* start, const char* end, PageFlags
                 has(flags, PageFlags::kNoExecute) ? '-' : 'x', guards);
 }
 
+// Kernel mappings are global where the CPU has PGE: they survive CR3 loads,
+// and INVLPG removes them whatever the current PCID [SDM 3A 4.10.2.4,
+// 4.10.4.1], which is what keeps a kernel unmap complete when user spaces
+// keep their TLB entries across switches (PCIDs).
+PageFlags g_global = PageFlags::kNone;
+
 PageFlags to_page_flags(u32 flags) {
-    PageFlags f = PageFlags::kNone;
+    PageFlags f = (flags & arch::kMapUser) ? PageFlags::kNone : g_global;
     if (flags & arch::kMapWrite) f = f | PageFlags::kWritable;
     if (!(flags & arch::kMapExec)) f = f | PageFlags::kNoExecute;
     if (flags & arch::kMapUser) f = f | PageFlags::kUser;
@@ -97,17 +103,22 @@ namespace arch {
 
 u64 paging_init(u64 phys_top) {
     bool nx = x86::boot_cpu_features().nx;
+    constexpr u64 kCr4Pge = 1 << 7, kCr4Pcide = 1 << 17;
+    if (x86::boot_cpu_features().pge) {
+        x86::write_cr4(x86::read_cr4() | kCr4Pge);
+        g_global = PageFlags::kGlobal;
+    }
     g_kernel_table = PageTable::create(g_table_memory, x86::AddressSpace::kernel(), nx);
     if (!g_kernel_table.valid()) panic("no frame for the kernel PML4");
 
-    map_section(".text", __text_start, __text_end, PageFlags::kNone);
-    map_section(".rodata", __rodata_start, __rodata_end, PageFlags::kNoExecute);
-    map_section(".data", __data_start, __data_end, PageFlags::kWritable | PageFlags::kNoExecute);
-    map_section(".ksyms", __ksyms_start, __ksyms_end, PageFlags::kNoExecute);
+    map_section(".text", __text_start, __text_end, g_global);
+    map_section(".rodata", __rodata_start, __rodata_end, g_global | PageFlags::kNoExecute);
+    map_section(".data", __data_start, __data_end, g_global | PageFlags::kWritable | PageFlags::kNoExecute);
+    map_section(".ksyms", __ksyms_start, __ksyms_end, g_global | PageFlags::kNoExecute);
 
     u64 top = kstd::align_up<u64>(phys_top, 1ull << 21);
     PageTableError e = g_kernel_table.map_range(mm::kDirectMapBase, 0, top,
-                                                PageFlags::kWritable | PageFlags::kNoExecute);
+                                                g_global | PageFlags::kWritable | PageFlags::kNoExecute);
     if (e != PageTableError::kOk) panic("building the direct map: %s", x86::error_name(e));
 
     // User address spaces copy the upper PML4 entries when they are created;
@@ -115,8 +126,15 @@ u64 paging_init(u64 phys_top) {
     if (!g_kernel_table.populate_kernel_half()) panic("no frames for the kernel half's PDPTs");
     x86::AddressSpace::kernel().init_kernel(g_kernel_table);
     x86::AddressSpace::kernel().activate();
+    // CR3 holds PCID 0 now (its low 12 bits are clear), as setting PCIDE requires.
+    if (x86::boot_cpu_features().pcid && g_global != PageFlags::kNone) {
+        x86::write_cr4(x86::read_cr4() | kCr4Pcide);
+        x86::AddressSpace::enable_pcid();
+    }
     klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",
                g_kernel_table.pml4_phys(), nx ? "on" : "unavailable", top >> 20, mm::kDirectMapBase);
+    klog::report("paging", "nx=%u global=%u pcid=%u", nx, g_global != PageFlags::kNone,
+                 x86::AddressSpace::pcid_enabled());
     return top;
 }
 
