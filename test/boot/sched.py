@@ -8,18 +8,10 @@ import os
 import re
 import tempfile
 
-from lib import PASS, FAIL, Case, check_status, check_tap, check_verdict, require
+from lib import PASS, Case, check_status, check_tap, check_verdict, parse_value, require
 
 _USER_RE = re.compile(r"^([a-z]+): (.*)$")
 _KV_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
-
-
-def _value(text):
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
-        return int(text, 16)
-    return text
 
 
 def user_records(boot, program, topic):
@@ -33,7 +25,7 @@ def user_records(boot, program, topic):
         head = [w for w in words if "=" not in w]
         if " ".join(head[:len(topic.split())]) != topic:
             continue
-        out.append({k: _value(v) for k, v in _KV_RE.findall(m.group(2))})
+        out.append({k: parse_value(v) for k, v in _KV_RE.findall(m.group(2))})
     return out
 
 

@@ -87,6 +87,19 @@ u64 started_mask() {
 
 Thread* as_thread(Entity* e) { return static_cast<Thread*>(e); }
 
+// Locks the run queue of the CPU `t` is on (interrupts must be off). A
+// thread's cpu changes only under the lock of the queue it leaves or joins,
+// so the value read before locking is checked again after.
+Cpu& lock_cpu_of(Thread* t) {
+    for (;;) {
+        u32 cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+        Cpu& c = g_cpu[cpu];
+        c.lock.lock();
+        if (t->cpu == cpu) return c;
+        c.lock.unlock();
+    }
+}
+
 void finish_switch();
 
 // Switches away from the current thread. Called with this CPU's lock held
@@ -527,14 +540,7 @@ void wake_all(WaitQueue& q) {
 
 bool wake(Thread* t) {
     u64 f = arch::irq_save();
-    Cpu* c;
-    for (;;) {
-        u32 cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
-        c = &g_cpu[cpu];
-        c->lock.lock();
-        if (t->cpu == cpu) break;
-        c->lock.unlock();
-    }
+    Cpu* c = &lock_cpu_of(t);
     if (t->state != ThreadState::kBlocked) {
         c->lock.unlock();
         arch::irq_restore(f);
@@ -551,26 +557,18 @@ bool wake(Thread* t) {
 void set_priority(Thread* t, u8 priority) {
     if (priority > kMaxPriority) priority = kMaxPriority;
     u64 f = arch::irq_save();
-    for (;;) {
-        u32 cpu = t->cpu;
-        Cpu& c = g_cpu[cpu];
-        c.lock.lock();
-        if (t->cpu != cpu) {
-            c.lock.unlock();
-            continue;
-        }
-        bool queued = t->queued;
-        if (queued) c.rq.remove(t);
-        t->priority = priority;
-        if (queued) c.rq.enqueue(t);
-        Thread* cur = c.current;
-        if (should_preempt(cur->idle ? kIdlePriority : int(level_of(cur)), c.rq, false)) c.need_resched = true;
-        publish(c);
-        bool kick = c.need_resched && cpu != arch::cpu_id();
-        c.lock.unlock();
-        if (kick) arch::send_reschedule(cpu);
-        break;
-    }
+    Cpu& c = lock_cpu_of(t);
+    u32 cpu = t->cpu;
+    bool queued = t->queued;
+    if (queued) c.rq.remove(t);
+    t->priority = priority;
+    if (queued) c.rq.enqueue(t);
+    Thread* cur = c.current;
+    if (should_preempt(cur->idle ? kIdlePriority : int(level_of(cur)), c.rq, false)) c.need_resched = true;
+    publish(c);
+    bool kick = c.need_resched && cpu != arch::cpu_id();
+    c.lock.unlock();
+    if (kick) arch::send_reschedule(cpu);
     arch::irq_restore(f);
 }
 
@@ -579,30 +577,22 @@ bool set_affinity(Thread* t, u64 affinity) {
     u64 f = arch::irq_save();
     Thread* move = nullptr;
     u32 kick_cpu = kNoCpu;
-    for (;;) {
-        u32 cpu = t->cpu;
-        Cpu& c = g_cpu[cpu];
-        c.lock.lock();
-        if (t->cpu != cpu) {
-            c.lock.unlock();
-            continue;
+    Cpu& c = lock_cpu_of(t);
+    u32 cpu = t->cpu;
+    t->affinity = affinity;
+    if (!t->allowed_on(cpu)) {
+        if (t->queued) {
+            c.rq.remove(t);
+            t->state = ThreadState::kWaking;
+            move = t;
+            publish(c);
+        } else if (t->state == ThreadState::kRunning) {
+            // schedule_locked() moves it once it is off that CPU.
+            c.need_resched = true;
+            if (cpu != arch::cpu_id()) kick_cpu = cpu;
         }
-        t->affinity = affinity;
-        if (!t->allowed_on(cpu)) {
-            if (t->queued) {
-                c.rq.remove(t);
-                t->state = ThreadState::kWaking;
-                move = t;
-                publish(c);
-            } else if (t->state == ThreadState::kRunning) {
-                // schedule_locked() moves it once it is off that CPU.
-                c.need_resched = true;
-                if (cpu != arch::cpu_id()) kick_cpu = cpu;
-            }
-        }
-        c.lock.unlock();
-        break;
     }
+    c.lock.unlock();
     if (move) place(move);
     if (kick_cpu != kNoCpu) arch::send_reschedule(kick_cpu);
     arch::irq_restore(f);

@@ -120,39 +120,6 @@ bool arg_flag(const char* words, const char* word) { return cmdline::has_flag(wo
 // What g++ may call on its own even in a freestanding build.
 extern "C" {
 
-void* memcpy(void* dst, const void* src, usize n) {
-    auto* d = static_cast<u8*>(dst);
-    auto* s = static_cast<const u8*>(src);
-    while (n--) *d++ = *s++;
-    return dst;
-}
-
-void* memmove(void* dst, const void* src, usize n) {
-    auto* d = static_cast<u8*>(dst);
-    auto* s = static_cast<const u8*>(src);
-    if (d < s) {
-        while (n--) *d++ = *s++;
-    } else {
-        while (n--) d[n] = s[n];
-    }
-    return dst;
-}
-
-void* memset(void* dst, int c, usize n) {
-    auto* d = static_cast<u8*>(dst);
-    while (n--) *d++ = static_cast<u8>(c);
-    return dst;
-}
-
-int memcmp(const void* a, const void* b, usize n) {
-    auto* x = static_cast<const u8*>(a);
-    auto* y = static_cast<const u8*>(b);
-    for (usize i = 0; i < n; ++i) {
-        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
-    }
-    return 0;
-}
-
 void __cxa_pure_virtual() { __builtin_trap(); }
 
 // With -fno-use-cxa-atexit, static objects register their destructors here.
