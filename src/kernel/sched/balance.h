@@ -52,11 +52,13 @@ constexpr int kIdlePriority = -1;  // running priority of an idle CPU
 // Load of one CPU as the balancing functions count it.
 inline u32 cpu_load(bool running_non_idle, const RunQueue& rq) { return (running_non_idle ? 1 : 0) + rq.count(); }
 
-// Whether every entity queued on a CPU waits behind a higher-priority running
-// one, so none of them gets any time there until that entity blocks.
+// Whether some entity queued on a CPU is below the running priority, so it
+// gets no time there until everything above it blocks. (Looking only at the
+// highest queued level would miss two round-robin entities at the top with a
+// lower one behind them.)
 inline bool starving(int running_prio, const RunQueue& rq) {
-    const int top = rq.highest_priority();
-    return top >= 0 && top < running_prio;
+    const u32 levels = rq.bitmap();
+    return levels != 0 && __builtin_ctz(levels) < running_prio;
 }
 
 // CPU to place a waking/new entity on: among online CPUs in its affinity, the

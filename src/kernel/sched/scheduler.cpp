@@ -249,14 +249,22 @@ void on_tick() {
     if (!c.started) return;
     c.stats.ticks++;
     bool idle;
+    Thread* moved = nullptr;
     {
         c.lock.lock();
         u64 now = arch::time_ns();
         while (Entity* e = c.sleepers.pop_expired(now)) {
             Thread* t = as_thread(e);
-            t->state = ThreadState::kReady;
-            t->cpu = me;
-            c.rq.enqueue(t);
+            if (t->allowed_on(me)) {
+                t->state = ThreadState::kReady;
+                t->cpu = me;
+                c.rq.enqueue(t);
+            } else {
+                // Its affinity changed while it slept: placed elsewhere below.
+                t->state = ThreadState::kWaking;
+                t->wait_next = moved;
+                moved = t;
+            }
         }
         Thread* cur = c.current;
         idle = cur->idle;
@@ -265,6 +273,12 @@ void on_tick() {
         else if (expired) c.slice_ticks = kSliceTicks;  // nobody else at this level: run on
         publish(c);
         c.lock.unlock();
+    }
+    while (moved) {
+        Thread* t = moved;
+        moved = t->wait_next;
+        t->wait_next = nullptr;
+        place(t);
     }
     if (idle || c.stats.ticks % kBalanceTicks == 0) pull(c, me, idle);
 }
@@ -331,7 +345,10 @@ void kernel_thread_start(void* arg) {
 
 void user_thread_start(void* arg) {
     finish_switch();
-    arch::return_to_user(static_cast<Thread*>(arg)->ctx);
+    Thread* t = static_cast<Thread*>(arg);
+    // Created just before its task was killed: never enter user mode.
+    if (task::must_exit(t->task)) exit_current(task::kill_exit_code(t->task));
+    arch::return_to_user(t->ctx);
 }
 
 bool reap_pending(void*) { return __atomic_load_n(&g_reap_head, __ATOMIC_ACQUIRE) != nullptr; }

@@ -35,12 +35,10 @@ struct Thread : Entity {
     volatile ThreadState state = ThreadState::kNew;
     bool idle = false;         // a CPU's idle thread (never queued)
     bool own_stack = false;    // the kernel stack was allocated for it (freed on reap)
-    bool slice_cut = false;    // preempted by a higher priority before its slice ran out
     u64 kstack_bottom = 0;
     u64 exit_code = 0;
     Thread* wait_next = nullptr;  // in a WaitQueue
     Thread* reap_next = nullptr;  // in the reaper's list
-    bool woken = false;           // set by a waker before wake(): the wait is over
 
     // Statistics (reported when the thread exits).
     u64 ran_on = 0;       // bit n: ran on CPU n
@@ -51,7 +49,7 @@ struct Thread : Entity {
     u64 switched_in_ns = 0;
 };
 
-// A list of blocked threads, each woken once by wake_all/wake_one.
+// A list of blocked threads, all woken by wake_all.
 struct WaitQueue {
     ksync::SpinLock lock{"wait queue"};
     Thread* head = nullptr;

@@ -221,5 +221,12 @@ TEST(Starving, Helpers) {
     CHECK_FALSE(sched::starving(sched::kIdlePriority, rq));
     b.priority = 25;
     rq.enqueue(&b);
-    CHECK_FALSE(sched::starving(20, rq));  // about to preempt, not waiting
+    CHECK_TRUE(sched::starving(20, rq));  // b preempts, but a still waits behind both
+    rq.remove(&a);
+    CHECK_FALSE(sched::starving(20, rq));  // b is about to preempt, not waiting
+    b.priority = 20;
+    rq.remove(&b);
+    rq.enqueue(&b);
+    rq.enqueue(&a);
+    CHECK_TRUE(sched::starving(20, rq));  // a level-20 peer round-robins; a below waits
 }
