@@ -56,33 +56,32 @@ void publish(Cpu& c) {
     c.stats.queued = c.rq.count();
 }
 
-u32 snapshot(u32* loads, u64& starving_mask) {
-    u32 n = 0;
-    starving_mask = 0;
+// What placement and balancing decide on: each CPU's load, the CPUs that
+// schedule (online and started) and those with starving threads.
+struct Snapshot {
+    u32 loads[kMaxCpus];
+    u32 ncpus;  // highest scheduling CPU + 1
+    u64 running;
+    u64 starving;
+};
+
+void snapshot(Snapshot& s) {
+    s.ncpus = 0;
+    s.running = s.starving = 0;
     u64 online = arch::online_cpus();
     for (u32 i = 0; i < kMaxCpus; i++) {
-        if (!(online >> i & 1) || !g_cpu[i].started) {
-            loads[i] = 0;
-            continue;
-        }
-        n = i + 1;
-        loads[i] = __atomic_load_n(&g_cpu[i].load, __ATOMIC_RELAXED);
+        s.loads[i] = 0;
+        if (!(online >> i & 1) || !g_cpu[i].started) continue;
+        s.ncpus = i + 1;
+        s.running |= u64(1) << i;
+        s.loads[i] = __atomic_load_n(&g_cpu[i].load, __ATOMIC_RELAXED);
         // Starving: something queued there is below the running priority, so
         // it gets no time on that CPU until everything above it blocks (two
         // round-robin threads at the top keep the level below waiting too).
         int low = __atomic_load_n(&g_cpu[i].lowest_queued, __ATOMIC_RELAXED);
         int run = __atomic_load_n(&g_cpu[i].running_priority, __ATOMIC_RELAXED);
-        if (low >= 0 && low < run) starving_mask |= u64(1) << i;
+        if (low >= 0 && low < run) s.starving |= u64(1) << i;
     }
-    return n;
-}
-
-u64 started_mask() {
-    u64 m = 0;
-    u64 online = arch::online_cpus();
-    for (u32 i = 0; i < kMaxCpus; i++)
-        if ((online >> i & 1) && g_cpu[i].started) m |= u64(1) << i;
-    return m;
 }
 
 Thread* as_thread(Entity* e) { return static_cast<Thread*>(e); }
@@ -185,10 +184,9 @@ void schedule_irqs_off() {
 // Puts a thread that is in no queue (new, waking or migrating) on the run
 // queue of the best CPU for it, and makes that CPU look.
 void place(Thread* t) {
-    u32 loads[kMaxCpus];
-    u64 starving;
-    u32 n = snapshot(loads, starving);
-    u32 cpu = choose_cpu(loads, n, started_mask(), t->affinity, t->cpu);
+    Snapshot s;
+    snapshot(s);
+    u32 cpu = choose_cpu(s.loads, s.ncpus, s.running, t->affinity, t->cpu);
     if (cpu == kNoCpu) cpu = arch::cpu_id();  // set_affinity refuses masks without a CPU; stay alive anyway
     Cpu& c = g_cpu[cpu];
     bool kick;
@@ -207,12 +205,11 @@ void place(Thread* t) {
 
 // Load balancing: pulls one thread from a busier (or starving) CPU.
 void pull(Cpu& me_cpu, u32 me, bool idle) {
-    u32 loads[kMaxCpus];
-    u64 starving;
-    u32 n = snapshot(loads, starving);
+    Snapshot s;
+    snapshot(s);
     u64 skip = 0;
     for (u32 tries = 0; tries < kStealTries; tries++) {
-        u32 victim = choose_victim(loads, n, started_mask(), me, starving, skip);
+        u32 victim = choose_victim(s.loads, s.ncpus, s.running, me, s.starving, skip);
         if (victim == kNoCpu) return;
         skip |= u64(1) << victim;
         Cpu& v = g_cpu[victim];
@@ -335,11 +332,8 @@ void idle_thread_main(void*) {
 void kernel_thread_start(void* arg) {
     finish_switch();
     arch::irq_enable();
-    auto* boot = static_cast<void**>(arg);
-    auto fn = reinterpret_cast<void (*)(void*)>(boot[0]);
-    void* fn_arg = boot[1];
-    delete[] boot;
-    fn(fn_arg);
+    Thread* t = static_cast<Thread*>(arg);
+    t->kernel_fn(t->kernel_arg);
     exit_current(0);
 }
 
@@ -448,14 +442,9 @@ void kick(Thread* t) {
 Thread* spawn_kernel(const char* name, void (*fn)(void*), void* arg, u8 priority, u64 affinity) {
     Thread* t = create_thread(name, nullptr, priority, affinity);
     if (!t) return nullptr;
-    void** boot = new void*[2];
-    if (!boot) {
-        destroy_thread(t);
-        return nullptr;
-    }
-    boot[0] = reinterpret_cast<void*>(fn);
-    boot[1] = arg;
-    arch::context_init(t->ctx, kernel_thread_start, boot);
+    t->kernel_fn = fn;
+    t->kernel_arg = arg;
+    arch::context_init(t->ctx, kernel_thread_start, t);
     start(t);
     return t;
 }
@@ -590,7 +579,9 @@ void set_priority(Thread* t, u8 priority) {
 }
 
 bool set_affinity(Thread* t, u64 affinity) {
-    if ((affinity & started_mask()) == 0) return false;
+    Snapshot s;
+    snapshot(s);
+    if ((affinity & s.running) == 0) return false;
     u64 f = arch::irq_save();
     Thread* move = nullptr;
     u32 kick_cpu = kNoCpu;

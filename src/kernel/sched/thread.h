@@ -36,6 +36,8 @@ struct Thread : Entity {
     bool idle = false;         // a CPU's idle thread (never queued)
     bool own_stack = false;    // the kernel stack was allocated for it (freed on reap)
     u64 kstack_bottom = 0;
+    void (*kernel_fn)(void*) = nullptr;  // a kernel thread's function and argument
+    void* kernel_arg = nullptr;
     u64 exit_code = 0;
     Thread* wait_next = nullptr;  // in a WaitQueue
     Thread* reap_next = nullptr;  // in the reaper's list

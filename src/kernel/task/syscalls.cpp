@@ -13,7 +13,6 @@ namespace {
 using sched::Thread;
 using Args = const u64 (&)[6];
 
-const mb2::Info* g_info = nullptr;
 bool g_selftests_ok = true;
 
 constexpr u64 kVmLimit = 0x0000100000000000 + (u64(256) << 20);  // 256 MiB of vm_alloc per task
@@ -175,8 +174,9 @@ i64 sys_vm_alloc(Args a) {
 
 i64 sys_module_info(Args a) {
     if (!self()->privileged) return err(abi::kPermission);
-    if (!g_info || a[0] >= g_info->module_count) return err(abi::kNotFound);
-    const char* s = g_info->modules[a[0]].string;
+    const mb2::Module* m = boot_module(a[0]);
+    if (!m) return err(abi::kNotFound);
+    const char* s = m->string;
     usize len = kstd::strlen(s);
     if (a[2] == 0) return i64(len);
     usize n = len + 1 <= a[2] ? len + 1 : usize(a[2]);
@@ -229,7 +229,6 @@ constexpr Handler kTable[abi::kSysCount] = {
 }  // namespace
 
 void init(const mb2::Info& info, bool selftests_ok) {
-    g_info = &info;
     g_selftests_ok = selftests_ok;
     set_boot_info(info);
 }

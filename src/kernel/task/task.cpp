@@ -97,6 +97,10 @@ void destroy_task(Task* t) {
 
 void set_boot_info(const mb2::Info& info) { g_info = &info; }
 
+const mb2::Module* boot_module(u64 index) {
+    return g_info && index < g_info->module_count ? &g_info->modules[index] : nullptr;
+}
+
 bool copy_from_user(Task* t, void* dst, u64 src, usize n) {
     if (src >= arch::kUserTop || n > arch::kUserTop - src) return false;
     u8* out = static_cast<u8*>(dst);
@@ -130,11 +134,12 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n) {
 }
 
 Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error) {
-    if (!g_info || index >= g_info->module_count) {
+    const mb2::Module* mod = boot_module(index);
+    if (!mod) {
         error = abi::kNotFound;
         return nullptr;
     }
-    const mb2::Module& m = g_info->modules[index];
+    const mb2::Module& m = *mod;
     const u8* file = static_cast<const u8*>(mm::phys_to_virt(m.start));
     elf::Image img;
     elf::Result r = elf::parse(file, m.end - m.start, arch::kUserTop, arch::kUserBase, img);

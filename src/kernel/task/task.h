@@ -43,6 +43,8 @@ struct Task {
 // Boot information for the module calls and the verdict for kSysShutdown.
 void init(const mb2::Info& info, bool selftests_ok);
 void set_boot_info(const mb2::Info& info);
+// Boot module `index`, or nullptr past the end (or before init).
+const mb2::Module* boot_module(u64 index);
 // Starts module `index` as a task; its first thread is ready to run.
 // Returns the task or nullptr with `error` set (an abi::Error).
 Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error);

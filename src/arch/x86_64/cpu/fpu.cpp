@@ -70,7 +70,4 @@ void fpu_restore(const void* area) {
         asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-const char* fpu_mechanism() { return g_xsave ? "xsave" : "fxsave"; }
-u64 fpu_xcr0() { return g_xcr0; }
-
 }  // namespace x86

@@ -12,19 +12,14 @@ namespace x86 {
 // with XCR0 = x87 | SSE | AVX (the AVX part only if present). Every CPU.
 void fpu_init_cpu();
 
-// Bytes of a save area (XSAVE standard form or the 512-byte FXSAVE image),
-// and its alignment (64 for XSAVE, 16 for FXSAVE).
+// Bytes of a save area (XSAVE standard form or the 512-byte FXSAVE image);
+// it must be 64-byte aligned for XSAVE.
 usize fpu_area_size();
-constexpr usize kFpuAreaAlign = 64;
 
 // A fresh area: the state a new thread starts with (FCW 0x37F, MXCSR 0x1F80,
 // everything else at its initial value).
 void fpu_init_area(void* area);
 void fpu_save(void* area);
 void fpu_restore(const void* area);
-
-// For reports: "xsave" or "fxsave", and XCR0 (0 without XSAVE).
-const char* fpu_mechanism();
-u64 fpu_xcr0();
 
 }  // namespace x86

@@ -42,7 +42,6 @@ public:
     // once at boot on CPUs that have PCIDs, after CR4.PCIDE is set.
     static void enable_pcid();
     static bool pcid_enabled();
-    u16 pcid() const { return pcid_; }
 
     // Test hook: invalidate on this CPU only, so a test can prove that its
     // check catches stale translations on the others.
