@@ -102,6 +102,7 @@ struct ThreadContext {
     u64 user_fs;      // user FS and GS bases (user threads)
     u64 user_gs;
     void* fpu;        // user FPU/SSE/AVX state; nullptr for kernel threads
+    bool compat;      // user mode runs 32-bit code (a compatibility-mode task)
 };
 
 // Kernel stacks for threads (with an unmapped guard below each); false if
@@ -115,7 +116,8 @@ u32 kstacks_in_use();
 void context_init(ThreadContext& ctx, void (*fn)(void*), void* arg);
 // Writes the user register frame at the top of the kernel stack: RIP =
 // entry, RSP = user_sp, RDI = arg0, every other register 0, RFLAGS = 0x202.
-void context_set_user(ThreadContext& ctx, u64 entry, u64 user_sp, u64 arg0);
+// compat: a 32-bit code segment, and arg0 in EAX instead (no RDI there).
+void context_set_user(ThreadContext& ctx, u64 entry, u64 user_sp, u64 arg0, bool compat = false);
 // Bytes of an FPU save area and the state a new user thread starts with.
 usize fpu_area_size();
 void fpu_area_init(void* area);
@@ -139,6 +141,19 @@ u32 preempt_count();
 
 // Makes `cpu` look at its run queue soon (reschedule IPI).
 void send_reschedule(u32 cpu);
+// A system call as the entry path found it. 64-bit tasks: args are RDI,
+// RSI, RDX, R10, R8, R9. Compatibility-mode tasks: args are the six 32-bit
+// argument slots of the 32-bit convention (EBX, ECX, EDX, ESI, EDI, EBP,
+// wherever the path found them), zero-extended; the generic dispatcher
+// rebuilds typed arguments from them (a 64-bit argument takes two slots).
+// The result goes back in RAX (64-bit) or EDX:EAX (compat).
+struct SyscallRequest {
+    u64 nr;
+    u64 args[6];
+    u8 path;      // abi::EntryPath
+    bool compat;
+};
+
 // What a user-mode exception looked like, for the kill report.
 struct UserFault {
     u64 vector;
@@ -154,9 +169,9 @@ struct KernelHooks {
     void (*interrupt_exit)(bool to_user);      // leaving any interrupt, exception or system call
     void (*idle)();                            // each pass of a CPU's idle loop
     void (*user_fault)(const UserFault& fault);  // an exception in user mode; must not return
-    // A system call: number and six arguments in, result out. Called with
+    // A system call (see SyscallRequest); returns the result. Called with
     // interrupts on.
-    i64 (*syscall)(u64 nr, const u64 (&args)[6]);
+    i64 (*syscall)(const SyscallRequest& request);
     void (*cpu_start)();                       // an AP, once, before it enters its idle loop
 };
 void set_kernel_hooks(const KernelHooks& hooks);
@@ -181,5 +196,16 @@ void uspace_activate(UserSpace* space);
 // Lowest and end of user virtual addresses.
 constexpr u64 kUserBase = 0x10000;
 constexpr u64 kUserTop = 0x0000800000000000;
+// Maps the entry page for 64-bit or compatibility-mode tasks (one shared,
+// read-only, executable frame, never freed with the space) at its fixed
+// address; returns that address (the AT_SYSINFO value), 0 if out of memory.
+u64 entry_page_map(UserSpace* space, bool compat);
+
+// User memory of the current address space, read and written only through
+// these: a range outside [0, kUserTop) or any byte that is not mapped user
+// memory (writable, for the copy out) makes them return false, never a
+// kernel fault.
+bool copy_from_user(void* dst, u64 src, usize n);
+bool copy_to_user(u64 dst, const void* src, usize n);
 
 }  // namespace arch

@@ -233,7 +233,9 @@ void init(const mb2::Info& info, bool selftests_ok) {
     set_boot_info(info);
 }
 
-i64 syscall(u64 nr, const u64 (&args)[6]) {
+i64 syscall(const arch::SyscallRequest& request) {
+    u64 nr = request.nr;
+    const u64(&args)[6] = request.args;
     if (nr >= abi::kSysCount) return err(abi::kNoSys);
     // Clamp the index after the bounds check so a mispredicted branch cannot
     // read past the table (the Spectre v1 pattern).

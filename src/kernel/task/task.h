@@ -57,7 +57,7 @@ u64 kill_exit_code(Task* t);
 void thread_exiting(sched::Thread* t);
 void thread_reaped(sched::Thread* t);
 void user_fault(const arch::UserFault& fault);
-i64 syscall(u64 nr, const u64 (&args)[6]);
+i64 syscall(const arch::SyscallRequest& request);
 
 // Ends every thread of `t`; the task's status becomes `status`.
 void kill(Task* t, u64 status);

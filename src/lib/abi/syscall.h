@@ -57,6 +57,45 @@ constexpr u64 kStatusKilled = 0x100;
 // vm_alloc protections.
 constexpr u32 kProtRead = 0, kProtWrite = 1, kProtExec = 2;
 
+// How a system call entered the kernel: the instruction and the task's mode.
+// Reported by the tracer and by the probe call.
+enum EntryPath : u8 {
+    kEntryInt80 = 0,       // int 0x80 from a 64-bit task
+    kEntrySyscall = 1,     // SYSCALL (LSTAR)
+    kEntrySysenter = 2,    // SYSENTER from a 64-bit task (Intel)
+    kEntryInt80_32 = 3,    // int 0x80 from a 32-bit task
+    kEntrySyscall32 = 4,   // SYSCALL from a 32-bit task (CSTAR, AMD)
+    kEntrySysenter32 = 5,  // SYSENTER from a 32-bit task (Intel)
+    kEntryPaths = 6,
+};
+inline constexpr const char* kEntryPathNames[kEntryPaths] = {"int80",    "syscall",   "sysenter",
+                                                             "int80-32", "syscall32", "sysenter32"};
+inline constexpr bool entry_path_compat(u8 path) { return path >= kEntryInt80_32; }
+
+// What the probe (null) call computes from its six arguments: every bit of
+// every argument moves the result, so a lost or swapped argument shows.
+// The call returns (probe_mix(args) << 8) | EntryPath.
+inline constexpr u64 probe_mix(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
+    const u64 in[6] = {a0, a1, a2, a3, a4, a5};
+    u64 h = 0xcbf29ce484222325ull;
+    for (u64 v : in) {
+        h ^= v;
+        h *= 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h & 0x00FFFFFFFFFFFFFFull;
+}
+
+// Fixed user addresses. The entry page (AT_SYSINFO) of 64-bit tasks sits
+// well below the top of the lower half, so a task can map the last page
+// below the canonical boundary itself (see docs/abi.md); a 32-bit task's
+// entry page and stack are below 4 GiB.
+constexpr u64 kEntryPage64 = 0x00007FFFFFE00000;
+constexpr u64 kEntryPage32 = 0x00000000FFFFE000;
+constexpr u64 kStackTop64 = 0x00007FFFFFFFF000;
+constexpr u64 kStackTop32 = 0x00000000FFFFC000;
+constexpr u64 kCompatTop = 0x0000000100000000;  // end of a 32-bit task's addresses
+
 // Auxiliary vector keys (the System V values).
 constexpr u64 kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9,
               kAtSysinfo = 32;

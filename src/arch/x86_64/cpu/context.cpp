@@ -49,13 +49,15 @@ void context_init(ThreadContext& ctx, void (*fn)(void*), void* arg) {
     ctx.kernel_sp = reinterpret_cast<u64>(sf);
 }
 
-void context_set_user(ThreadContext& ctx, u64 entry, u64 user_sp, u64 arg0) {
+void context_set_user(ThreadContext& ctx, u64 entry, u64 user_sp, u64 arg0, bool compat) {
     TrapFrame* f = user_frame(ctx);
     *f = {};
     f->rip = entry;
     f->rsp = user_sp;
-    f->rdi = arg0;
-    f->cs = x86::kUserCode64;
+    if (compat) f->rax = arg0;
+    else f->rdi = arg0;
+    ctx.compat = compat;
+    f->cs = compat ? x86::kUserCode32 : x86::kUserCode64;
     f->ss = x86::kUserData;
     f->rflags = kRflagsIf | kRflagsReserved1;
 }

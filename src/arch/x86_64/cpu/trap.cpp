@@ -1,6 +1,7 @@
 // trap_dispatch: the C++ side of every interrupt and exception, and the fault
 // report printed when the kernel itself takes an exception.
 #include "arch/x86_64/apic/lapic.h"
+#include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
@@ -10,6 +11,7 @@
 #include "kernel/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
+#include "lib/abi/syscall.h"
 #include "lib/format.h"
 
 namespace {
@@ -95,13 +97,30 @@ arch::KernelHooks g_hooks;
 
 bool from_user(const x86::TrapFrame& f) { return (f.cs & 3) != 0; }
 
-// int 0x80: RAX = number, arguments in RDI, RSI, RDX, R10, R8, R9 (the
-// SYSCALL order, so one convention serves every entry path).
+// int 0x80. 64-bit tasks: RAX = number, arguments in RDI, RSI, RDX, R10,
+// R8, R9 (the SYSCALL order, so one convention serves every entry path),
+// result in RAX. 32-bit tasks: EAX = number, arguments in EBX, ECX, EDX,
+// ESI, EDI, EBP, result in EDX:EAX. Every other register is preserved.
 void syscall_trap(x86::TrapFrame& f) {
-    const u64 args[6] = {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9};
+    arch::SyscallRequest r{};
+    if (f.cs == x86::kUserCode32) {
+        r = {f.rax & 0xFFFFFFFF,
+             {f.rbx & 0xFFFFFFFF, f.rcx & 0xFFFFFFFF, f.rdx & 0xFFFFFFFF, f.rsi & 0xFFFFFFFF,
+              f.rdi & 0xFFFFFFFF, f.rbp & 0xFFFFFFFF},
+             abi::kEntryInt80_32,
+             true};
+    } else {
+        r = {f.rax, {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9}, abi::kEntryInt80, false};
+    }
     x86::sti();
-    f.rax = u64(g_hooks.syscall(f.rax, args));
+    u64 result = u64(g_hooks.syscall(r));
     x86::cli();
+    if (r.compat) {
+        f.rax = result & 0xFFFFFFFF;
+        f.rdx = result >> 32;
+    } else {
+        f.rax = result;
+    }
 }
 
 [[noreturn]] void user_fault(const x86::TrapFrame& f) {
