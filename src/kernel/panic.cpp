@@ -6,6 +6,7 @@
 #include "kernel/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
+#include "kernel/trace/trace.h"
 #include "lib/format.h"
 
 void panic(const char* fmt, ...) {
@@ -29,5 +30,6 @@ void panic(const char* fmt, ...) {
     usize n = arch::backtrace(pcs, 16);
     ksyms::print_backtrace(pcs, n);
     arch::stop_other_cpus("panic");
+    trace::dump_all();  // the last system calls of every CPU, now that they are stopped
     arch::exit_with_verdict(false);
 }

@@ -118,6 +118,67 @@ bool heap_new_delete() {
                "heap: %zu new/delete of 1..9000 bytes verified, counters back to start", kBlocks);
 }
 
+// arch::copy_from_user / copy_to_user against a temporary address space,
+// loaded on this CPU with preemption off: a writable page, an unmapped page
+// above it and a read-only page above that. Good copies must arrive (seen
+// through the direct map), and every bad address must give false without a
+// kernel fault: unmapped, NULL, straddling into a hole, read-only for
+// writing, kernel-half, non-canonical, and ranges whose end wraps around.
+// The kernel-half targets are writable kernel buffers, so a range check that
+// let them through would show as changed bytes, not only as a fault.
+bool user_copy() {
+    constexpr u64 kPage = 0x40000000, kHole = kPage + mm::kPageSize, kReadOnly = kHole + mm::kPageSize;
+    constexpr u64 kNonCanonical[] = {arch::kUserTop, 0xdead000000000000};
+    arch::UserSpace* space = arch::uspace_create();
+    u64 phys = 0;
+    if (!space || !arch::uspace_map_new(space, kPage, arch::kMapWrite, &phys) ||
+        !arch::uspace_map_new(space, kReadOnly, arch::kMapRead, nullptr)) {
+        if (space) arch::uspace_destroy(space);
+        return tap(false, "user-copy: no memory for the test space");
+    }
+    u8 pattern[64], back[64] = {}, kernel_target[16] = {};
+    for (usize i = 0; i < sizeof pattern; i++) pattern[i] = u8(0xA0 ^ (i * 7));
+    const u8* direct = static_cast<const u8*>(mm::phys_to_virt(phys));
+
+    arch::preempt_disable();
+    arch::uspace_activate(space);
+    // Good: out to the writable page and back, one copy ending exactly at
+    // the hole, and a read of the read-only page.
+    bool good = arch::copy_to_user(kPage + 100, pattern, sizeof pattern) &&
+                arch::copy_from_user(back, kPage + 100, sizeof back) &&
+                __builtin_memcmp(back, pattern, sizeof back) == 0 &&
+                __builtin_memcmp(direct + 100, pattern, sizeof pattern) == 0 &&
+                arch::copy_to_user(kHole - 8, pattern, 8) && arch::copy_from_user(back, kReadOnly, 8);
+    bool unmapped = !arch::copy_from_user(back, kHole, 8) && !arch::copy_to_user(kHole + 8, pattern, 8) &&
+                    !arch::copy_from_user(back, 0, 8) && !arch::copy_to_user(0x10, pattern, 8);
+    bool straddle = !arch::copy_from_user(back, kHole - 8, 16) && !arch::copy_to_user(kHole - 8, pattern, 16);
+    bool read_only = !arch::copy_to_user(kReadOnly, pattern, 8);
+    u64 kernel_addr = reinterpret_cast<u64>(kernel_target);
+    __builtin_memset(back, 0x11, sizeof back);
+    bool kernel = !arch::copy_to_user(kernel_addr, pattern, sizeof kernel_target) &&
+                  !arch::copy_from_user(back, kernel_addr, 8) &&
+                  !arch::copy_from_user(back, mm::kKernelVma, 8) && kernel_target[0] == 0 && back[0] == 0x11;
+    bool non_canonical = true;
+    for (u64 a : kNonCanonical) {
+        non_canonical &= !arch::copy_from_user(back, a, 8) && !arch::copy_to_user(a, pattern, 8);
+    }
+    // addr + n wraps past 2^64 to a small user address; n larger than the
+    // whole user half; a range running past its top.
+    bool wrap = !arch::copy_from_user(back, ~u64(0) - 0xFFF, 0x2000) &&
+                !arch::copy_to_user(kPage, pattern, ~usize(0)) &&
+                !arch::copy_from_user(back, arch::kUserTop - 8, 16);
+    arch::uspace_activate(nullptr);
+    arch::preempt_enable();
+    arch::uspace_destroy(space);
+
+    klog::report("selftest user-copy",
+                 "good=%u unmapped=%u straddle=%u read_only=%u kernel=%u non_canonical=%u wrap=%u", good,
+                 unmapped, straddle, read_only, kernel, non_canonical, wrap);
+    return tap(good && unmapped && straddle && read_only && kernel && non_canonical && wrap,
+               "user-copy: good copies arrive; unmapped, NULL, read-only, kernel, non-canonical and "
+               "wrapping ranges fail cleanly");
+}
+
 }  // namespace
 
 bool tap(bool ok, const char* fmt, ...) {
@@ -136,6 +197,7 @@ bool run_boot_selftests() {
     ok &= map_write_read_direct();
     ok &= heap_new_delete();
     ok &= arch::run_smp_selftests();
+    ok &= user_copy();
     ok &= sched::run_selftests();
     return ok;
 }

@@ -9,18 +9,20 @@
 //   - every read stays inside [data, data + size), with all offset arithmetic
 //     overflow-checked, and headers are read with unaligned-safe loads;
 //   - each PT_LOAD's file bytes lie inside the file, its memory range inside
-//     [min_vaddr, user_top), and vaddr and offset agree modulo the page size, so
-//     file page k of a segment is memory page k;
+//     [min_vaddr, top) (the top for the file's class), and vaddr and offset
+//     agree modulo the page size, so file page k of a segment is memory page k;
 //   - no two PT_LOAD segments touch the same page, so every page gets exactly one
 //     segment's permissions and contents;
 //   - the entry point lies in an executable PT_LOAD.
 // Only static, fixed-address executables (ET_EXEC) are accepted: the kernel has no
 // dynamic linker and does not relocate.
 //
-// Image and Segment are width-neutral (u64 addresses) so that an ELF32 (i386)
-// parser can fill the same Image later: it only needs its own header and program
-// header readers (the fields move, the rules do not) and EM_386. Today the file
-// class must be ELFCLASS64 and the machine EM_X86_64.
+// Two classes are accepted: ELFCLASS64 with EM_X86_64 (64-bit programs) and
+// ELFCLASS32 with EM_386 (i386 programs, run in compatibility mode). They
+// differ only in where the header and program header fields sit and how wide
+// they are; the rules are the same, and both fill the same width-neutral
+// Image (u64 addresses). Sums of an ELF32 file's fields are done in 32 bits:
+// one that does not fit wraps around, as it would for an i386 loader.
 namespace elf {
 
 // [gABI ch. 4, ELF Identification] e_ident bytes.
@@ -33,13 +35,18 @@ constexpr u8 kVersionCurrent = 1;    // EV_CURRENT, in e_ident and in e_version
 // [gABI ch. 4, ELF Header] e_type and e_machine values.
 constexpr u16 kTypeExec = 2;        // ET_EXEC
 constexpr u16 kTypeDyn = 3;         // ET_DYN (PIE, shared objects): rejected
+constexpr u16 kMachine386 = 3;      // EM_386
 constexpr u16 kMachineX86_64 = 62;  // EM_X86_64
 
 // [gABI ch. 5, Program Header] p_type values the parser looks at; others are skipped.
 constexpr u32 kPtLoad = 1;
 constexpr u32 kPtPhdr = 6;
 
-// Structure sizes of the ELF64 layout [gABI ch. 4 and 5].
+// Structure sizes [gABI ch. 4 and 5]: e_ident, which says the class, then
+// the header and program header of each class.
+constexpr u32 kIdentSize = 16;  // EI_NIDENT
+constexpr u32 kElf32HeaderSize = 52;
+constexpr u32 kElf32PhdrSize = 32;
 constexpr u32 kElf64HeaderSize = 64;
 constexpr u32 kElf64PhdrSize = 56;
 
@@ -67,6 +74,7 @@ struct Segment {
 };
 
 struct Image {
+    bool compat;  // ELFCLASS32 (i386): runs in compatibility mode
     u64 entry;
     // User address of the program header table (for the AT_PHDR auxv entry): from
     // PT_PHDR if present, else the PT_LOAD whose file bytes hold the table; 0 if the
@@ -79,17 +87,20 @@ struct Image {
 };
 
 // For every error, index is the program header concerned (0 for file-header
-// errors) and segment holds its PT_LOAD fields where it has been read.
+// errors) and segment holds its PT_LOAD fields where it has been read. "Header
+// size", "overflows" and the like are those of the file's class (Result::elf_class).
 enum class Error : u8 {
     kOk,                 // index = PT_LOAD segments kept, value = entry
-    kTooSmall,           // value = size (0 for a null pointer), limit = ELF header size
+    kTooSmall,           // value = size (0 for a null pointer), limit = kIdentSize before the
+                         // class is known, else the class's ELF header size
     kBadMagic,           // value = first 4 bytes as a little-endian u32, limit = kMagic
-    kNotElf64,           // value = EI_CLASS, limit = kClass64
+    kUnsupportedClass,   // value = EI_CLASS (neither kClass32 nor kClass64)
     kNotLittleEndian,    // value = EI_DATA, limit = kDataLittleEndian
     kBadVersion,         // value = e_ident[EI_VERSION], limit = e_version (both must be 1)
     kNotExecutable,      // value = e_type, limit = kTypeExec
-    kWrongMachine,       // value = e_machine, limit = kMachineX86_64
-    kBadPhentsize,       // value = e_phentsize, limit = kElf64PhdrSize
+    kWrongMachine,       // value = e_machine, limit = the class's machine (EM_386 for
+                         // ELFCLASS32, EM_X86_64 for ELFCLASS64)
+    kBadPhentsize,       // value = e_phentsize, limit = the class's program header size
     kPhdrsPastEnd,       // index = first header not inside the file, value = its file offset
                          // (e_phoff if that is already past the end), limit = size
     kTooManySegments,    // index = first PT_LOAD over capacity, value = PT_LOADs in all,
@@ -100,9 +111,9 @@ enum class Error : u8 {
     kBadAlignment,       // value = p_align; limit = modulus violated: 0 when p_align is not
                          // 0, 1 or a power of two, p_align when p_vaddr and p_offset differ
                          // modulo p_align, kPageSize when they differ modulo the page size
-    kOverlapsKernel,     // below: value = p_vaddr, limit = min_vaddr (value < limit);
+    kOutsideUserRange,   // below: value = p_vaddr, limit = min_vaddr (value < limit);
                          // above: value = p_vaddr + p_memsz (~0 if that overflows),
-                         // limit = user_top (value > limit)
+                         // limit = the class's top (value > limit)
     kSegmentsOverlap,    // index = the later header, value = first page both touch,
                          // limit = the earlier header's index
     kEntryOutside,       // value = e_entry
@@ -110,6 +121,7 @@ enum class Error : u8 {
 
 struct Result {
     Error error;
+    u8 elf_class;  // kClass32 or kClass64 once EI_CLASS has been accepted, else 0
     usize index;
     u64 value;
     u64 limit;
@@ -118,13 +130,22 @@ struct Result {
     bool ok() const { return error == Error::kOk; }
 };
 
-// Parses and validates data[0, size). user_top is the first address user mode may
-// not use (the kernel passes 0x0000800000000000, the end of the lower half);
-// min_vaddr the lowest address a segment may start at (the kernel passes 0x10000 so
-// that null-pointer dereferences keep faulting). Both should be page-aligned.
-// On failure out is partially filled and must not be used. Nothing in out points
-// into data.
-Result parse(const void* data, usize size, u64 user_top, u64 min_vaddr, Image& out);
+// Where a program's segments may lie, per class. Each top is the first
+// address a segment may not use: the kernel passes the end of the lower half
+// (0x0000800000000000) for ELF64 and the bottom of the 32-bit stack area for
+// ELF32. Whatever top32 says, an ELF32 segment ends below 4 GiB (its end is a
+// 32-bit sum). min_vaddr is the lowest address a segment may start at (the
+// kernel passes 0x10000 so that null-pointer dereferences keep faulting). All
+// should be page-aligned.
+struct Limits {
+    u64 min_vaddr;
+    u64 top64;
+    u64 top32;
+};
+
+// Parses and validates data[0, size). On failure out is partially filled and
+// must not be used. Nothing in out points into data.
+Result parse(const void* data, usize size, const Limits& limits, Image& out);
 
 // One-line message ("elf: ..."), written with fmt::snprintf; returns the full
 // length as snprintf does.

@@ -155,16 +155,35 @@ def fault_case(kind, vector, addr=None, threaded=False):
     return check
 
 
-def bad_syscall_case(boot):
-    check_init(boot, 1)
-    r = user_records(boot, "fault", "bad-syscall")
-    require(len(r) == 1, "no bad-syscall line")
-    r = r[0]
-    require(r["debug_write"] == -2 and r["unknown"] == -6 and r["join"] == -4 and r["affinity"] == -1,
-            f"bad syscall results: {r}")
-    require(not boot.records("task-killed"), "a bad argument killed the task")
-    check_verdict(boot, "pass")
-    check_status(boot, PASS)
+# The fault program's kBadPointers, by name: debug_write must answer -2
+# (kFault) for each; module_info -5 (kPermission: only init may call it).
+BAD_POINTERS = ("null", "kernel", "unmapped", "straddle", "non-canonical-low", "non-canonical", "wrap")
+
+
+def bad_syscall_case(smap):
+    """The bad-syscall kind on a CPU with (smap=1) or without (0) SMEP/SMAP:
+    every bad pointer is an error code, never a kernel fault, either way."""
+    def check(boot):
+        paging = boot.record("paging", ("smep", "smap"))
+        require(paging["smep"] == smap and paging["smap"] == smap, f"paging: {paging}, expected smep=smap={smap}")
+        check_tap(boot)
+        bare = boot.record("selftest smap", ("smap", "bare_read"))
+        require(bare["smap"] == smap and bare["bare_read"] == ("faulted" if smap else "worked"),
+                f"a bare kernel read of a user page: {bare}")
+        check_init(boot, 1)
+        r = user_records(boot, "fault", "bad-syscall")
+        require(len(r) == 1, "no bad-syscall line")
+        r = r[0]
+        require(r["debug_write"] == -2 and r["unknown"] == -6 and r["join"] == -4 and r["affinity"] == -1,
+                f"bad syscall results: {r}")
+        ptrs = {p["name"]: p for p in user_records(boot, "fault", "bad-pointer")}
+        require(sorted(ptrs) == sorted(BAD_POINTERS), f"bad-pointer lines for {sorted(ptrs)}")
+        for name, p in ptrs.items():
+            require(p["debug_write"] == -2 and p["module_info"] == -5, f"bad pointer {name}: {p}")
+        require(not boot.records("task-killed"), "a bad argument killed the task")
+        check_verdict(boot, "pass")
+        check_status(boot, PASS)
+    return check
 
 
 def bad_image_case(boot):
@@ -221,5 +240,7 @@ CASES = [
     Case("qemu-bad-elf-module-rejected", ["--smp", "1"] + INIT + ["--module", f"{_JUNK}:junk expect=badimage"],
          bad_image_case),
     Case("qemu-user-bad-syscalls", ["--smp", "2"] + INIT + ["--program", "fault kind=bad-syscall"],
-         bad_syscall_case),
+         bad_syscall_case(1)),
+    Case("qemu-user-bad-syscalls-no-smap", ["--smp", "2", "--cpu", "max,vendor=GenuineIntel,smep=off,smap=off"] +
+         INIT + ["--program", "fault kind=bad-syscall"], bad_syscall_case(0)),
 ]

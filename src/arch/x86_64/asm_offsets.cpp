@@ -5,7 +5,9 @@
 
 #include "arch/x86_64/cpu/percpu.h"
 #include "arch/x86_64/cpu/trap_frame.h"
+#include "arch/x86_64/cpu/vectors.h"
 #include "arch/x86_64/smp/trampoline.h"
+#include "lib/abi/syscall.h"
 
 #define DEFINE(sym, val)                                                    \
     asm volatile(".pushsection .asm_offsets,\"\",@progbits\n"              \
@@ -22,6 +24,16 @@ void asm_offsets() {
     OFFSET(TF_ERROR_CODE, TrapFrame, error_code);
     OFFSET(TF_RIP, TrapFrame, rip);
     OFFSET(TF_CS, TrapFrame, cs);
+    OFFSET(TF_RFLAGS, TrapFrame, rflags);
+    OFFSET(TF_RSP, TrapFrame, rsp);
+
+    DEFINE(USER_CS32, x86::kUserCode32);
+    DEFINE(USER_DS, x86::kUserData);
+    DEFINE(USER_CS64, x86::kUserCode64);
+    DEFINE(SYSCALL_VECTOR, x86::kVectorSyscall);
+    DEFINE(ENTRY_SYSCALL, abi::kEntrySyscall);
+    DEFINE(ENTRY_SYSCALL32, abi::kEntrySyscall32);
+    DEFINE(ENTRY_SYSENTER, abi::kEntrySysenter);
 
     using x86::CpuLocal;
     OFFSET(CPU_SELF, CpuLocal, self);

@@ -424,8 +424,8 @@ void destroy_thread(Thread* t) {
 
 void start(Thread* t) { place(t); }
 
-void start_user(Thread* t, u64 entry, u64 user_sp, u64 arg0) {
-    arch::context_set_user(t->ctx, entry, user_sp, arg0);
+void start_user(Thread* t, u64 entry, u64 user_sp, u64 arg0, bool compat) {
+    arch::context_set_user(t->ctx, entry, user_sp, arg0, compat);
     arch::context_init(t->ctx, user_thread_start, t);
     place(t);
 }

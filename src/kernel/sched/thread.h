@@ -73,8 +73,10 @@ void destroy_thread(Thread* t);
 // Makes a new thread runnable (placement as for a wake-up).
 void start(Thread* t);
 // Makes a new user thread runnable: it enters user mode at `entry` with RSP
-// = user_sp, RDI = arg0, every other register 0 and RFLAGS = 0x202.
-void start_user(Thread* t, u64 entry, u64 user_sp, u64 arg0);
+// = user_sp, RDI = arg0, every other register 0 and RFLAGS = 0x202. compat:
+// in 32-bit compatibility mode (the thread's task is a 32-bit one), with
+// arg0 in EAX.
+void start_user(Thread* t, u64 entry, u64 user_sp, u64 arg0, bool compat);
 // Interrupts `t` soon: wakes it if blocked, or makes the CPU running it pass
 // through the scheduler (used to make a task's threads notice a kill).
 void kick(Thread* t);

@@ -1,29 +1,85 @@
-// System call dispatch (int 0x80 for now) and the calls themselves. Every
-// argument is checked here; a bad one is an error code, never a fault.
+// The system calls and their dispatcher. lib/abi/syscalls.def defines each
+// call; the generated kernel/task/syscall_dispatch.h declares its handler
+// here with typed arguments and holds the table the dispatcher indexes.
+// Every argument is checked here; a bad one is an error code, never a fault.
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
+#include "kernel/task/syscall_dispatch.h"
 #include "kernel/task/task.h"
-#include "lib/abi/syscall.h"
+#include "kernel/trace/filter.h"
+#include "kernel/trace/trace.h"
+#include "lib/abi/syscall_args.h"
+#include "lib/abi/syscall_table.h"
 #include "lib/kstd/string.h"
+
+// A handler whose parameters differ from its generated declaration would be
+// a new overload, leaving the declared one (which the table calls)
+// undefined: make that a compile error here rather than a link error.
+#pragma GCC diagnostic error "-Wmissing-declarations"
 
 namespace task {
 
 namespace {
 
 using sched::Thread;
-using Args = const u64 (&)[6];
 
 bool g_selftests_ok = true;
 
-constexpr u64 kVmLimit = 0x0000100000000000 + (u64(256) << 20);  // 256 MiB of vm_alloc per task
+// vm_alloc hands out up to 256 MiB per task, from where the loader set
+// vm_next (kVmBase64 / kVmBase32 in task.cpp).
+constexpr u64 kVmWindow = u64(256) << 20;
+constexpr u64 kVmBase64 = 0x0000100000000000, kVmBase32 = 0x0000000040000000;
+// One vm_map call maps at most this much.
+constexpr u64 kMaxMapBytes = kVmWindow;
 constexpr usize kMaxWrite = 64 * 1024;
+constexpr u32 kProtAll = abi::kProtWrite | abi::kProtExec;
 
 i64 err(abi::Error e) { return -i64(e); }
 
 Task* self() { return sched::current()->task; }
 
-i64 sys_debug_write(Args a) {
-    u64 buf = a[0], len = a[1];
+bool valid_affinity(u64 mask) { return (mask & arch::online_cpus()) != 0; }
+
+u32 map_flags(u32 prot) {
+    u32 flags = 0;
+    if (prot & abi::kProtWrite) flags |= arch::kMapWrite;
+    if (prot & abi::kProtExec) flags |= arch::kMapExec;
+    return flags;
+}
+
+ThreadSlot* find_slot(Task* t, u64 tid) {
+    for (ThreadSlot& s : t->slots)
+        if (s.used && s.tid == tid) return &s;
+    return nullptr;
+}
+
+struct JoinWait {
+    Task* task;
+    ThreadSlot* slot;
+};
+
+bool join_ready(void* p) {
+    return static_cast<JoinWait*>(p)->slot->exited || static_cast<JoinWait*>(p)->task->dying;
+}
+
+// Runs fn on the thread `tid` of the calling task (0 = the caller) with the
+// task lock held, so the thread cannot be reaped meanwhile.
+template <typename F>
+i64 with_thread(u64 tid, F fn) {
+    Task* t = self();
+    Thread* me = sched::current();
+    if (tid == 0 || tid == me->tid) return fn(me);
+    ksync::IrqSpinGuard g(t->lock);
+    ThreadSlot* s = find_slot(t, tid);
+    if (!s || s->exited || !s->thread) return err(abi::kNotFound);
+    return fn(s->thread);
+}
+
+bool task_reaped(void* p) { return static_cast<Task*>(p)->reaped; }
+
+}  // namespace
+
+i64 sys_debug_write(u64 buf, usize len) {
     if (len > kMaxWrite) return err(abi::kInvalid);
     if (buf >= arch::kUserTop || len > arch::kUserTop - buf) return err(abi::kFault);
     char chunk[257];
@@ -37,36 +93,34 @@ i64 sys_debug_write(Args a) {
     return i64(len);
 }
 
-i64 sys_thread_exit(Args a) { sched::exit_current(a[0]); }
+i64 sys_thread_exit(u64 code) { sched::exit_current(code); }
 
-i64 sys_task_exit(Args a) {
-    kill(self(), a[0]);
-    sched::exit_current(a[0]);
+i64 sys_task_exit(u64 code) {
+    kill(self(), code);
+    sched::exit_current(code);
 }
 
-i64 sys_yield(Args) {
+i64 sys_yield() {
     sched::yield();
     return 0;
 }
 
-i64 sys_sleep(Args a) {
-    sched::sleep_ns(a[0]);
+i64 sys_sleep(u64 ns) {
+    sched::sleep_ns(ns);
     return 0;
 }
 
-i64 sys_cpu_id(Args) { return arch::cpu_id(); }
-i64 sys_cpu_count(Args) { return arch::cpu_count(); }
-i64 sys_time_ns(Args) { return i64(arch::time_ns()); }
-i64 sys_thread_self(Args) { return i64(sched::current()->tid); }
+i64 sys_cpu_id() { return arch::cpu_id(); }
+i64 sys_cpu_count() { return arch::cpu_count(); }
+i64 sys_time_ns() { return i64(arch::time_ns()); }
+i64 sys_thread_self() { return i64(sched::current()->tid); }
 
-bool valid_affinity(u64 mask) { return (mask & arch::online_cpus()) != 0; }
-
-i64 sys_thread_create(Args a) {
-    u64 entry = a[0], stack = a[1], arg = a[2], prio = a[3], affinity = a[4];
-    if (entry >= arch::kUserTop || stack >= arch::kUserTop || (stack & 15) != 0) return err(abi::kInvalid);
-    if (prio > abi::kMaxPriority || !valid_affinity(affinity)) return err(abi::kInvalid);
+i64 sys_thread_create(u64 entry, u64 stack_top, u64 arg, u32 priority, u64 affinity) {
+    if (entry >= arch::kUserTop || stack_top >= arch::kUserTop || (stack_top & 15) != 0)
+        return err(abi::kInvalid);
+    if (priority > abi::kMaxPriority || !valid_affinity(affinity)) return err(abi::kInvalid);
     Task* t = self();
-    Thread* th = sched::create_thread(t->name, t, u8(prio), affinity);
+    Thread* th = sched::create_thread(t->name, t, u8(priority), affinity);
     if (!th) return err(abi::kNoMemory);
     bool added = false;
     {
@@ -85,29 +139,16 @@ i64 sys_thread_create(Args a) {
         sched::destroy_thread(th);
         return err(t->dying ? abi::kInvalid : abi::kNoMemory);
     }
-    sched::start_user(th, entry, stack, arg);
+    sched::start_user(th, entry, stack_top, arg, t->compat);
     return i64(th->tid);
 }
 
-ThreadSlot* find_slot(Task* t, u64 tid) {
-    for (ThreadSlot& s : t->slots)
-        if (s.used && s.tid == tid) return &s;
-    return nullptr;
-}
-
-struct JoinWait {
-    Task* task;
-    ThreadSlot* slot;
-};
-
-bool join_ready(void* p) { return static_cast<JoinWait*>(p)->slot->exited || static_cast<JoinWait*>(p)->task->dying; }
-
-i64 sys_thread_join(Args a) {
+i64 sys_thread_join(u64 tid) {
     Task* t = self();
     ThreadSlot* slot;
     {
         ksync::IrqSpinGuard g(t->lock);
-        slot = find_slot(t, a[0]);
+        slot = find_slot(t, tid);
         if (!slot || slot->joined || slot->tid == sched::current()->tid) return err(abi::kNotFound);
     }
     // Every thread exit wakes every joiner of the task; wait again until it
@@ -122,82 +163,63 @@ i64 sys_thread_join(Args a) {
     return code;
 }
 
-// Runs fn on the thread `tid` of the calling task (0 = the caller) with the
-// task lock held, so the thread cannot be reaped meanwhile.
-template <typename F>
-i64 with_thread(u64 tid, F fn) {
-    Task* t = self();
-    Thread* me = sched::current();
-    if (tid == 0 || tid == me->tid) return fn(me);
-    ksync::IrqSpinGuard g(t->lock);
-    ThreadSlot* s = find_slot(t, tid);
-    if (!s || s->exited || !s->thread) return err(abi::kNotFound);
-    return fn(s->thread);
-}
-
-i64 sys_set_priority(Args a) {
-    if (a[1] > abi::kMaxPriority) return err(abi::kInvalid);
-    return with_thread(a[0], [&](Thread* th) {
-        sched::set_priority(th, u8(a[1]));
+i64 sys_set_priority(u64 tid, u32 priority) {
+    if (priority > abi::kMaxPriority) return err(abi::kInvalid);
+    return with_thread(tid, [&](Thread* th) {
+        sched::set_priority(th, u8(priority));
         return i64(0);
     });
 }
 
-i64 sys_set_affinity(Args a) {
-    if (!valid_affinity(a[1])) return err(abi::kInvalid);
+i64 sys_set_affinity(u64 tid, u64 mask) {
+    if (!valid_affinity(mask)) return err(abi::kInvalid);
     Thread* me = sched::current();
-    if (a[0] == 0 || a[0] == me->tid) return sched::set_affinity(me, a[1]) ? 0 : err(abi::kInvalid);
-    return with_thread(a[0], [&](Thread* th) { return sched::set_affinity(th, a[1]) ? i64(0) : err(abi::kInvalid); });
+    if (tid == 0 || tid == me->tid) return sched::set_affinity(me, mask) ? 0 : err(abi::kInvalid);
+    return with_thread(
+        tid, [&](Thread* th) { return sched::set_affinity(th, mask) ? i64(0) : err(abi::kInvalid); });
 }
 
-i64 sys_vm_alloc(Args a) {
-    u64 bytes = a[0];
-    if (bytes == 0 || bytes > kVmLimit || a[1] & ~u64(abi::kProtWrite | abi::kProtExec)) return err(abi::kInvalid);
+i64 sys_vm_alloc(usize bytes, u32 prot) {
+    if (bytes == 0 || bytes > kVmWindow || prot & ~kProtAll) return err(abi::kInvalid);
     u64 pages = (bytes + mm::kPageSize - 1) / mm::kPageSize;
     Task* t = self();
+    u64 limit = (t->compat ? kVmBase32 : kVmBase64) + kVmWindow;
     u64 base;
     {
         ksync::IrqSpinGuard g(t->lock);
-        if (t->vm_next + pages * mm::kPageSize > kVmLimit) return err(abi::kNoMemory);
+        if (t->vm_next + pages * mm::kPageSize > limit) return err(abi::kNoMemory);
         base = t->vm_next;
         t->vm_next += (pages + 1) * mm::kPageSize;  // an unmapped page between allocations
     }
-    u32 flags = 0;
-    if (a[1] & abi::kProtWrite) flags |= arch::kMapWrite;
-    if (a[1] & abi::kProtExec) flags |= arch::kMapExec;
     for (u64 i = 0; i < pages; i++) {
-        if (!arch::uspace_map_new(t->space, base + i * mm::kPageSize, flags, nullptr)) return err(abi::kNoMemory);
+        if (!arch::uspace_map_new(t->space, base + i * mm::kPageSize, map_flags(prot), nullptr))
+            return err(abi::kNoMemory);
         __atomic_fetch_add(&t->pages, 1, __ATOMIC_RELAXED);
     }
     return i64(base);
 }
 
-i64 sys_module_info(Args a) {
-    if (!self()->privileged) return err(abi::kPermission);
-    const mb2::Module* m = boot_module(a[0]);
+i64 sys_module_info(u64 index, u64 buf, usize len) {
+    const mb2::Module* m = boot_module(index);
     if (!m) return err(abi::kNotFound);
     const char* s = m->string;
-    usize len = kstd::strlen(s);
-    if (a[2] == 0) return i64(len);
-    usize n = len + 1 <= a[2] ? len + 1 : usize(a[2]);
-    if (!copy_to_user(self(), a[1], s, n)) return err(abi::kFault);
-    if (n < len + 1 && !copy_to_user(self(), a[1] + n - 1, "", 1)) return err(abi::kFault);
-    return i64(len);
+    usize slen = kstd::strlen(s);
+    if (len == 0) return i64(slen);
+    usize n = slen + 1 <= len ? slen + 1 : len;
+    if (!copy_to_user(self(), buf, s, n)) return err(abi::kFault);
+    if (n < slen + 1 && !copy_to_user(self(), buf + n - 1, "", 1)) return err(abi::kFault);
+    return i64(slen);
 }
 
-i64 sys_spawn(Args a) {
-    if (!self()->privileged) return err(abi::kPermission);
-    if (a[1] > abi::kMaxPriority || !valid_affinity(a[2])) return err(abi::kInvalid);
+i64 sys_spawn(u64 index, u32 priority, u64 affinity) {
+    if (priority > abi::kMaxPriority || !valid_affinity(affinity)) return err(abi::kInvalid);
     i64 error = 0;
-    Task* t = spawn_module(a[0], u32(a[1]), a[2], false, error);
+    Task* t = spawn_module(index, priority, affinity, false, error);
     return t ? i64(t->id) : -error;
 }
 
-bool task_reaped(void* p) { return static_cast<Task*>(p)->reaped; }
-
-i64 sys_task_wait(Args a) {
-    if (!self()->privileged) return err(abi::kPermission);
-    Task* t = find_task(a[0], true);
+i64 sys_task_wait(u64 task_id) {
+    Task* t = find_task(task_id, true);
     if (!t || t == self()) return err(abi::kNotFound);
     sched::wait(t->exit_waiters, task_reaped, t);
     if (!t->reaped) return err(abi::kNotFound);  // we are being killed; the task stays unreaped
@@ -206,41 +228,79 @@ i64 sys_task_wait(Args a) {
     return status;
 }
 
-i64 sys_shutdown(Args a) {
-    if (!self()->privileged) return err(abi::kPermission);
+i64 sys_shutdown(u64 pass) {
     for (u32 c = 0; c < 64; c++) {
         if (!(arch::online_cpus() >> c & 1)) continue;
         sched::CpuStats s = sched::cpu_stats(c);
         klog::report("sched-cpu", "cpu=%u switches=%lu idle_switches=%lu steals=%lu ticks=%lu", c, s.switches,
                      s.idle_switches, s.steals, s.ticks);
     }
-    klog::report("shutdown", "task=%s pass=%lu selftests=%u kstacks=%u free_frames=%zu", self()->name, a[0],
+    klog::report("shutdown", "task=%s pass=%lu selftests=%u kstacks=%u free_frames=%zu", self()->name, pass,
                  g_selftests_ok, arch::kstacks_in_use(), mm::frames().free_frames());
-    arch::exit_with_verdict(a[0] == 1 && g_selftests_ok);
+    arch::exit_with_verdict(pass == 1 && g_selftests_ok);
 }
 
-using Handler = i64 (*)(Args);
-constexpr Handler kTable[abi::kSysCount] = {
-    sys_debug_write, sys_thread_exit, sys_task_exit,  sys_yield,       sys_sleep,       sys_cpu_id,
-    sys_thread_create, sys_thread_join, sys_set_priority, sys_set_affinity, sys_time_ns, sys_vm_alloc,
-    sys_thread_self, sys_cpu_count,   sys_module_info, sys_spawn,       sys_task_wait,   sys_shutdown,
-};
+i64 sys_probe(u8 path, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
+    return i64(abi::probe_mix(a0, a1, a2, a3, a4, a5) << 8 | path);
+}
 
-}  // namespace
+i64 sys_vm_map(u64 addr, usize bytes, u32 prot) {
+    Task* t = self();
+    u64 top = t->compat ? abi::kCompatTop : arch::kUserTop;
+    if (bytes == 0 || addr % mm::kPageSize != 0 || prot & ~kProtAll) return err(abi::kInvalid);
+    if (addr < arch::kUserBase || addr >= top || bytes > top - addr) return err(abi::kInvalid);
+    u64 pages = (bytes + mm::kPageSize - 1) / mm::kPageSize;  // ends at or below top: top is page-aligned
+    if (bytes > kMaxMapBytes || pages > mm::frames().free_frames()) return err(abi::kNoMemory);
+    for (u64 i = 0; i < pages; i++) {
+        u64 phys;
+        if (arch::uspace_lookup(t->space, addr + i * mm::kPageSize, false, phys)) return err(abi::kExists);
+    }
+    // Another thread of the task may map into the range meanwhile; its page
+    // then makes uspace_map_new fail as memory running out would. Pages
+    // mapped before a failure stay mapped (and counted): there is no unmap.
+    for (u64 i = 0; i < pages; i++) {
+        u64 page = addr + i * mm::kPageSize, phys;
+        if (!arch::uspace_map_new(t->space, page, map_flags(prot), nullptr))
+            return err(arch::uspace_lookup(t->space, page, false, phys) ? abi::kExists : abi::kNoMemory);
+        __atomic_fetch_add(&t->pages, 1, __ATOMIC_RELAXED);
+    }
+    return i64(addr);
+}
+
+i64 sys_trace(u64 task_id, u64 mask) {
+    mask &= trace::kAllCalls;
+    Task* me = self();
+    u64 previous;
+    if (task_id == 0 || task_id == me->id)
+        previous = __atomic_exchange_n(&me->trace_mask, mask, __ATOMIC_RELAXED);
+    else if (!exchange_trace_mask(task_id, mask, previous))
+        return err(abi::kNotFound);
+    return i64(previous);
+}
 
 void init(const mb2::Info& info, bool selftests_ok) {
     g_selftests_ok = selftests_ok;
     set_boot_info(info);
+    trace::init(info.cmdline);
 }
 
 i64 syscall(const arch::SyscallRequest& request) {
     u64 nr = request.nr;
-    const u64(&args)[6] = request.args;
     if (nr >= abi::kSysCount) return err(abi::kNoSys);
     // Clamp the index after the bounds check so a mispredicted branch cannot
-    // read past the table (the Spectre v1 pattern).
+    // read past the tables (the Spectre v1 pattern).
     nr &= u64(-(nr < abi::kSysCount));
-    return kTable[nr](args);
+    const abi::SyscallInfo& call = abi::kSyscalls[nr];
+    u64 args[abi::kMaxSyscallArgs];
+    abi::unpack_args(call, request.args, request.compat, args);
+    Thread* me = sched::current();
+    bool denied = (call.flags & abi::kSysFlagPrivileged) && !me->task->privileged;
+    trace::Call traced;
+    trace::begin(traced, *me->task, me->tid, u32(nr), args, request.path,
+                 denied || !(call.flags & abi::kSysFlagNoReturn));
+    i64 result = denied ? err(abi::kPermission) : kSyscallTable[nr](args, request.path);
+    trace::end(traced, result);
+    return result;
 }
 
 }  // namespace task

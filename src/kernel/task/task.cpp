@@ -3,6 +3,7 @@
 
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
+#include "kernel/trace/trace.h"
 #include "lib/abi/syscall.h"
 #include "lib/elf.h"
 #include "lib/format.h"
@@ -16,11 +17,22 @@ ksync::SpinLock g_tasks_lock{"task list"};
 Task* g_tasks = nullptr;
 u64 g_next_id = 1;
 
-// The initial stack sits just below the top of the user half, with an
-// unmapped page above it.
-constexpr u64 kStackTop = arch::kUserTop - 0x1000;
+// The initial stack: 16 pages below abi::kStackTop64 (just below the top of
+// the user half) or abi::kStackTop32 (just below the 32-bit entry page), with
+// an unmapped page above it. A 32-bit program's segments end at least one
+// unmapped page below the stack, so an overflow faults instead of writing
+// into the program's data.
 constexpr u64 kStackPages = 16;
+constexpr u64 kCompatImageTop = abi::kStackTop32 - (kStackPages + 1) * mm::kPageSize;
 constexpr usize kMaxArgs = 32;
+
+// Where vm_alloc starts: far above any 64-bit program, and for a 32-bit task
+// at 1 GiB, between the program (linked at 4 MiB or 128 MiB) and its stack.
+constexpr u64 kVmBase64 = 0x0000100000000000;
+constexpr u64 kVmBase32 = 0x0000000040000000;
+
+// The auxiliary vector entries the loader passes, AT_NULL included.
+constexpr usize kAuxEntries = 7;
 
 u32 flags_of(const elf::Segment& s) {
     u32 f = 0;
@@ -47,16 +59,28 @@ bool load_segment(Task* t, const elf::Segment& s, const u8* file) {
     return true;
 }
 
-// The System V initial stack: argc, argv[], NULL, envp[] (none), NULL, auxv
-// pairs ending with AT_NULL, the argument strings above them. Returns the
-// initial RSP (16-byte aligned, pointing at argc) or 0.
-u64 build_stack(Task* t, const char* cmdline, const elf::Image& img) {
+// The initial stack's words (argc, argv, envp, auxv) before they are written
+// out at the task's word size.
+struct StackWords {
+    u64 word[1 + kMaxArgs + 2 + 2 * kAuxEntries];
+    usize count = 0;
+    void push(u64 v) { word[count++] = v; }
+};
+
+// The System V initial stack (x86-64 psABI 3.4.1, i386 psABI 2.3.1, the same
+// layout in 8- or 4-byte words): argc, argv[], NULL, envp[] (none), NULL,
+// auxv (key, value) pairs ending with AT_NULL, the argument strings above
+// them. Returns the initial stack pointer (16-byte aligned, pointing at argc)
+// or 0.
+u64 build_stack(Task* t, const char* cmdline, const elf::Image& img, u64 sysinfo) {
+    const u64 top = img.compat ? abi::kStackTop32 : abi::kStackTop64;
+    const usize word_size = img.compat ? 4 : 8;
     for (u64 i = 1; i <= kStackPages; i++) {
-        if (!arch::uspace_map_new(t->space, kStackTop - i * mm::kPageSize, arch::kMapWrite, nullptr)) return 0;
+        if (!arch::uspace_map_new(t->space, top - i * mm::kPageSize, arch::kMapWrite, nullptr)) return 0;
         t->pages++;
     }
     usize len = kstd::strlen(cmdline);
-    u64 strings = (kStackTop - (len + 1)) & ~u64(15);
+    u64 strings = (top - (len + 1)) & ~u64(15);
     if (!copy_to_user(t, strings, cmdline, len + 1)) return 0;
     // Split the copy in place: each word's start goes to argv.
     u64 argv[kMaxArgs];
@@ -66,18 +90,25 @@ u64 build_stack(Task* t, const char* cmdline, const elf::Image& img) {
         if (start) argv[argc++] = strings + i;
         if (cmdline[i] == ' ' && !copy_to_user(t, strings + i, "", 1)) return 0;
     }
-    const u64 aux[] = {abi::kAtPhdr,   img.phdr_vaddr, abi::kAtPhent, img.phentsize, abi::kAtPhnum, img.phnum,
-                       abi::kAtPagesz, mm::kPageSize,  abi::kAtEntry, img.entry,     abi::kAtNull,  0};
-    usize words = 1 + argc + 1 + 1 + sizeof aux / 8;
-    u64 sp = (strings - words * 8) & ~u64(15);
-    u64 block[1 + kMaxArgs + 2 + sizeof aux / 8];
-    usize w = 0;
-    block[w++] = argc;
-    for (usize i = 0; i < argc; i++) block[w++] = argv[i];
-    block[w++] = 0;  // end of argv
-    block[w++] = 0;  // envp: empty
-    for (u64 v : aux) block[w++] = v;
-    if (!copy_to_user(t, sp, block, w * 8)) return 0;
+    StackWords s;
+    s.push(argc);
+    for (usize i = 0; i < argc; i++) s.push(argv[i]);
+    s.push(0);  // end of argv
+    s.push(0);  // envp: empty
+    const u64 aux[kAuxEntries][2] = {{abi::kAtPhdr, img.phdr_vaddr}, {abi::kAtPhent, img.phentsize},
+                                     {abi::kAtPhnum, img.phnum},     {abi::kAtPagesz, mm::kPageSize},
+                                     {abi::kAtEntry, img.entry},     {abi::kAtSysinfo, sysinfo},
+                                     {abi::kAtNull, 0}};
+    for (const auto& [key, value] : aux) {
+        s.push(key);
+        s.push(value);
+    }
+    // Every value of a 32-bit task is below 4 GiB (the parser saw to the
+    // image's), so its low half is the whole of it.
+    u8 bytes[sizeof s.word];
+    for (usize i = 0; i < s.count; i++) __builtin_memcpy(bytes + i * word_size, &s.word[i], word_size);
+    u64 sp = (strings - s.count * word_size) & ~u64(15);
+    if (!copy_to_user(t, sp, bytes, s.count * word_size)) return 0;
     return sp;
 }
 
@@ -101,7 +132,13 @@ const mb2::Module* boot_module(u64 index) {
     return g_info && index < g_info->module_count ? &g_info->modules[index] : nullptr;
 }
 
+// The running task's memory goes through the architecture's user-copy
+// helpers: its space is the loaded one, a bad pointer comes back as false
+// instead of a kernel fault, and SMAP stays on for every other kernel access.
+// Another task's memory (only the loader writes any: a new task's stack,
+// before it runs) is reached through that task's page tables and the direct map.
 bool copy_from_user(Task* t, void* dst, u64 src, usize n) {
+    if (sched::current()->task == t) return arch::copy_from_user(dst, src, n);
     if (src >= arch::kUserTop || n > arch::kUserTop - src) return false;
     u8* out = static_cast<u8*>(dst);
     while (n) {
@@ -118,6 +155,7 @@ bool copy_from_user(Task* t, void* dst, u64 src, usize n) {
 }
 
 bool copy_to_user(Task* t, u64 dst, const void* src, usize n) {
+    if (sched::current()->task == t) return arch::copy_to_user(dst, src, n);
     if (dst >= arch::kUserTop || n > arch::kUserTop - dst) return false;
     const u8* in = static_cast<const u8*>(src);
     while (n) {
@@ -142,7 +180,8 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
     const mb2::Module& m = *mod;
     const u8* file = static_cast<const u8*>(mm::phys_to_virt(m.start));
     elf::Image img;
-    elf::Result r = elf::parse(file, m.end - m.start, arch::kUserTop, arch::kUserBase, img);
+    const elf::Limits limits = {arch::kUserBase, arch::kUserTop, kCompatImageTop};
+    elf::Result r = elf::parse(file, m.end - m.start, limits, img);
     if (!r.ok()) {
         char why[160], reason[32];
         elf::describe(r, why, sizeof why);
@@ -161,17 +200,21 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
     }
     t->id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
     t->privileged = privileged;
+    t->compat = img.compat;
     // The task's name is the first word of its module string.
     usize n = 0;
     while (m.string[n] && m.string[n] != ' ' && n + 1 < sizeof t->name) {
         t->name[n] = m.string[n];
         n++;
     }
-    t->vm_next = 0x0000100000000000;
+    t->trace_mask = trace::initial_mask(t->name);
+    t->vm_next = t->compat ? kVmBase32 : kVmBase64;
     t->space = arch::uspace_create();
     bool ok = t->space != nullptr;
     for (usize i = 0; ok && i < img.segment_count; i++) ok = load_segment(t, img.segments[i], file);
-    u64 sp = ok ? build_stack(t, m.string, img) : 0;
+    // The entry page is shared and not counted in the task's pages.
+    u64 sysinfo = ok ? arch::entry_page_map(t->space, t->compat) : 0;
+    u64 sp = sysinfo ? build_stack(t, m.string, img, sysinfo) : 0;
     sched::Thread* th = sp ? sched::create_thread(t->name, t, u8(priority), affinity) : nullptr;
     if (!th) {
         klog::report("spawn-failed", "module=%lu string=%s reason=out-of-memory", index, m.string);
@@ -182,9 +225,12 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
     t->slots[0] = {th, th->tid, 0, true, false, false};
     t->live = t->unreaped = 1;
     add_task(t);
-    klog::report("task-start", "task=%s id=%lu tid=%lu entry=0x%lx sp=0x%lx pages=%zu prio=%u affinity=0x%lx", t->name,
-                 t->id, th->tid, img.entry, sp, t->pages, priority, affinity);
-    sched::start_user(th, img.entry, sp, 0);
+    klog::report("task-start",
+                 "task=%s id=%lu tid=%lu mode=%u entry=0x%lx sp=0x%lx sysinfo=0x%lx pages=%zu prio=%u "
+                 "affinity=0x%lx",
+                 t->name, t->id, th->tid, t->compat ? 32u : 64u, img.entry, sp, sysinfo, t->pages, priority,
+                 affinity);
+    sched::start_user(th, img.entry, sp, 0, t->compat);
     return t;
 }
 
@@ -272,5 +318,16 @@ Task* find_task(u64 id, bool unlink) {
 }
 
 void free_task(Task* t) { destroy_task(t); }
+
+bool exchange_trace_mask(u64 id, u64 mask, u64& previous) {
+    // Under the list lock: a task is freed only after task_wait has taken it
+    // off the list, so one found here stays valid while the lock is held.
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    Task* t = g_tasks;
+    while (t && t->id != id) t = t->next;
+    if (!t) return false;
+    previous = __atomic_exchange_n(&t->trace_mask, mask, __ATOMIC_RELAXED);
+    return true;
+}
 
 }  // namespace task

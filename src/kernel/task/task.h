@@ -1,6 +1,6 @@
 // Tasks: an address space, its threads and their resources. User programs
-// are loaded from multiboot2 modules (ELF64); see docs/tasks.md for the
-// initial state a task starts in.
+// are loaded from multiboot2 modules (ELF64, or ELF32 i386 for 32-bit tasks);
+// see docs/tasks.md for the initial state a task starts in.
 #pragma once
 
 #include "kernel/arch.h"
@@ -25,6 +25,7 @@ struct Task {
     char name[32] = {};
     arch::UserSpace* space = nullptr;
     bool privileged = false;  // init: may use the temporary kernel calls
+    bool compat = false;      // a 32-bit task: every thread runs in compatibility mode
     ksync::SpinLock lock{"task"};
     ThreadSlot slots[kMaxThreads] = {};
     u32 live = 0;             // threads that have not exited
@@ -34,6 +35,7 @@ struct Task {
     volatile bool reaped = false;
     u64 vm_next = 0;          // vm_alloc's next address
     usize pages = 0;          // user pages mapped
+    u64 trace_mask = 0;       // bit n: the tracer logs call n (kernel/trace/trace.h)
     u8* io_bitmap = nullptr;  // 8 KiB I/O permission bitmap; nullptr: no ports
     sched::WaitQueue joiners;      // thread_join
     sched::WaitQueue exit_waiters; // task_wait
@@ -71,5 +73,7 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n);
 // that frees it).
 Task* find_task(u64 id, bool unlink);
 void free_task(Task* t);
+// Sets the trace mask of the listed task `id`; false if there is none.
+bool exchange_trace_mask(u64 id, u64 mask, u64& previous);
 
 }  // namespace task

@@ -6,34 +6,16 @@
 // A negative result is -Error. Numbers are append-only.
 #pragma once
 
+#include "lib/abi/syscall_numbers.h"  // generated from syscalls.def (tools/gen-syscalls)
 #include "lib/kstd/types.h"
 
 namespace abi {
 
 constexpr u8 kSyscallVector = 0x80;
 
-enum Syscall : u64 {
-    kSysDebugWrite = 0,    // (const char* buf, usize len) -> bytes written
-    kSysThreadExit = 1,    // (u64 code) -> does not return
-    kSysTaskExit = 2,      // (u64 code) -> does not return; ends every thread of the task
-    kSysYield = 3,         // () -> 0
-    kSysSleep = 4,         // (u64 ns) -> 0 after at least ns nanoseconds
-    kSysCpuId = 5,         // () -> the CPU number this thread runs on
-    kSysThreadCreate = 6,  // (u64 entry, u64 stack_top, u64 arg, u32 priority, u64 affinity) -> tid
-    kSysThreadJoin = 7,    // (u64 tid) -> the thread's exit code (same task only)
-    kSysSetPriority = 8,   // (u64 tid or 0 = self, u32 priority) -> 0
-    kSysSetAffinity = 9,   // (u64 tid or 0 = self, u64 cpu mask) -> 0; moves the thread if needed
-    kSysTimeNs = 10,       // () -> monotonic nanoseconds since boot
-    kSysVmAlloc = 11,      // (usize bytes, u32 prot) -> user address of zeroed pages
-    kSysThreadSelf = 12,   // () -> this thread's id
-    kSysCpuCount = 13,     // () -> CPUs online
-    // Temporary kernel calls for `init` until IPC exists (see docs/tasks.md):
-    kSysModuleInfo = 14,   // (u64 index, char* buf, usize len) -> string length; -kNotFound past the end
-    kSysSpawn = 15,        // (u64 module index, u32 priority, u64 affinity) -> task id
-    kSysTaskWait = 16,     // (u64 task id) -> exit status (kStatusKilled... for a killed task)
-    kSysShutdown = 17,     // (u64 pass) -> powers off with the verdict; init only
-    kSysCount
-};
+// The call numbers (enum Syscall: kSysDebugWrite ... kSysCount) come from
+// syscalls.def, the one definition of every call, through the generated
+// lib/abi/syscall_numbers.h included above.
 
 enum Error : i64 {
     kOk = 0,
@@ -44,7 +26,15 @@ enum Error : i64 {
     kPermission = 5,  // the caller may not do this
     kNoSys = 6,       // unknown system call number
     kBadImage = 7,    // the module is not a loadable program
+    kExists = 8,      // already mapped (vm_map)
 };
+// The word a trace prints after the result -e ("fault" for -kFault), or
+// nullptr if e is not an Error.
+inline constexpr const char* error_name(i64 e) {
+    constexpr const char* kNames[] = {"ok",        "invalid", "fault",  "no-memory", "not-found",
+                                      "permission", "no-sys", "bad-image", "exists"};
+    return e >= 0 && e < i64(sizeof kNames / sizeof kNames[0]) ? kNames[e] : nullptr;
+}
 
 // Priorities: 0 lowest .. kMaxPriority highest; kDefaultPriority for tasks.
 constexpr u32 kPriorities = 32;
@@ -95,6 +85,12 @@ constexpr u64 kEntryPage32 = 0x00000000FFFFE000;
 constexpr u64 kStackTop64 = 0x00007FFFFFFFF000;
 constexpr u64 kStackTop32 = 0x00000000FFFFC000;
 constexpr u64 kCompatTop = 0x0000000100000000;  // end of a 32-bit task's addresses
+// Inside an entry page: the chosen entry function at offset 0, then each
+// variant at (1 + EntryKind) * kEntryVariantStride: syscall, sysenter, int80.
+constexpr u64 kEntryVariantStride = 64;
+constexpr u64 kEntryOffsetSyscall = 1 * kEntryVariantStride;
+constexpr u64 kEntryOffsetSysenter = 2 * kEntryVariantStride;
+constexpr u64 kEntryOffsetInt80 = 3 * kEntryVariantStride;
 
 // Auxiliary vector keys (the System V values).
 constexpr u64 kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9,

@@ -8,7 +8,9 @@
 
 namespace lstar {
 
-// System calls (see lib/abi/syscall.h for the ABI). Results < 0 are -abi::Error.
+// System calls: wrappers over the generated stubs lstar::sys::NAME
+// (lib/user/syscall_stubs.h, from lib/abi/syscalls.def; docs/syscalls.md).
+// Results < 0 are -abi::Error.
 i64 debug_write(const char* buf, usize len);
 [[noreturn]] void thread_exit(u64 code);
 [[noreturn]] void task_exit(u64 code);
@@ -31,19 +33,37 @@ i64 module_info(u64 index, char* buf, usize len);
 i64 spawn(u64 module_index, u32 priority, u64 affinity);
 i64 task_wait(u64 task);
 [[noreturn]] void shutdown(bool pass);
-// The raw trap, for tests that pass arguments no wrapper would.
+// Sets the trace mask of task `task` (0: the caller; bit n logs call n, see
+// docs/syscalls.md) and returns the previous one. init only.
+i64 trace(u64 task, u64 mask);
+// The null call: returns (abi::probe_mix(a0..a5) << 8) | the abi::EntryPath
+// it came by, the arguments as the kernel saw them (zero-extended words in a
+// 32-bit program).
+u64 probe(uptr a0 = 0, uptr a1 = 0, uptr a2 = 0, uptr a3 = 0, uptr a4 = 0, uptr a5 = 0);
+// Zeroed pages at the page-aligned address addr (bytes rounded up to
+// pages); returns addr, or -abi::kExists if a page of the range is mapped
+// already (-kInvalid, -kNoMemory as vm_alloc).
+i64 vm_map(uptr addr, usize bytes, u32 prot = abi::kProtWrite);
+// The raw trap, for tests that pass arguments no wrapper would. A 32-bit
+// program passes the low halves as the six 32-bit argument slots.
 i64 syscall6(u64 nr, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0, u64 a5 = 0);
 
-// What the kernel handed over (filled by _start before main).
+// The registers _start records: 16 in a 64-bit program, 8 in a 32-bit one
+// (which cannot see R8-R15); the stack pointer is regs[kRegSp] in both.
+constexpr int kStartRegs = sizeof(uptr) == 8 ? 16 : 8;
+constexpr int kRegSp = 7;
+
+// What the kernel handed over (filled by _start before main). Everything is
+// in machine words: 8 bytes in a 64-bit program, 4 in a 32-bit one.
 struct StartInfo {
     int argc;
     char** argv;
     char** envp;
-    const u64* auxv;  // key/value pairs, ending with abi::kAtNull
+    const uptr* auxv;  // (key, value) word pairs, ending with abi::kAtNull
     // Registers as the first instruction of _start saw them (the kernel
-    // promises zero for all but RSP, and RFLAGS = 0x202).
-    u64 regs[16];     // rax rbx rcx rdx rsi rdi rbp rsp r8..r15
-    u64 rflags;
+    // promises zero for all but the stack pointer, and RFLAGS = 0x202).
+    uptr regs[kStartRegs];  // rax rbx rcx rdx rsi rdi rbp rsp r8..r15 (eax .. esp)
+    uptr rflags;            // RFLAGS (EFLAGS)
 };
 const StartInfo& start_info();
 // Value of auxiliary vector entry `key`, or `fallback` if absent.
@@ -66,7 +86,8 @@ bool arg_flag(const char* words, const char* word);
 // becomes the task's exit status.
 int main(int argc, char** argv);
 
-// The program entry point (start.asm), e.g. to compare with aux(abi::kAtEntry).
+// The program entry point (start.asm; start32.cpp in a 32-bit program), e.g.
+// to compare with aux(abi::kAtEntry).
 extern "C" [[noreturn]] void _start();
 
 // The runtime provides these C functions (g++ may also call them on its own).

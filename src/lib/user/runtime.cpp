@@ -1,19 +1,26 @@
 // The user runtime: program start-up (start_main, called by _start in
-// start.asm), the initial state accessors, formatted output, argument helpers,
-// and the C/C++ support symbols a freestanding g++ build expects.
+// start.asm, or start32.cpp in a 32-bit program), the initial state
+// accessors, formatted output, argument helpers, and the C/C++ support
+// symbols a freestanding g++ build expects.
 #include <stdarg.h>
 #include <stddef.h>
 
 #include "lib/cmdline.h"
 #include "lib/format.h"
+#include "lib/user/entry.h"
 #include "lib/user/lstar.h"
 
-// Filled by _start before anything else runs; start.asm addresses the fields
-// by these offsets.
+// Filled by _start before anything else runs; start.asm (start32.cpp)
+// addresses the fields by these offsets.
 extern "C" lstar::StartInfo lstar_start_info;
 lstar::StartInfo lstar_start_info;
+#if defined(__x86_64__)
 static_assert(offsetof(lstar::StartInfo, regs) == 32, "SI_REGS in start.asm");
 static_assert(offsetof(lstar::StartInfo, rflags) == 32 + 16 * 8, "SI_RFLAGS in start.asm");
+#else
+static_assert(offsetof(lstar::StartInfo, regs) == 16, "SI_REGS in start32.cpp");
+static_assert(offsetof(lstar::StartInfo, rflags) == 16 + 8 * 4, "SI_RFLAGS in start32.cpp");
+#endif
 
 namespace {
 
@@ -56,16 +63,20 @@ using Ctor = void (*)();
 extern "C" Ctor __preinit_array_start[], __preinit_array_end[];
 extern "C" Ctor __init_array_start[], __init_array_end[];
 
-// The C++ half of program start-up; `sp` is RSP as the kernel left it (the
-// layout is described at the top of start.asm).
-extern "C" [[noreturn]] void start_main(u64* sp) {
+// The C++ half of program start-up; `sp` is the stack pointer as the kernel
+// left it (the layout is described at the top of start.asm; a 32-bit program
+// gets the same in 4-byte words).
+extern "C" [[noreturn]] void start_main(uptr* sp) {
     lstar::StartInfo& si = lstar_start_info;
     si.argc = static_cast<int>(sp[0]);
     si.argv = reinterpret_cast<char**>(sp + 1);
     si.envp = si.argv + si.argc + 1;
     char** p = si.envp;
     while (*p != nullptr) ++p;
-    si.auxv = reinterpret_cast<const u64*>(p + 1);
+    si.auxv = reinterpret_cast<const uptr*>(p + 1);
+
+    // System calls go through the entry page from here on (see entry.h).
+    if (uptr entry = static_cast<uptr>(lstar::aux(abi::kAtSysinfo))) lstar_sysinfo = entry;
 
     for (Ctor* c = __preinit_array_start; c != __preinit_array_end; ++c) (*c)();
     for (Ctor* c = __init_array_start; c != __init_array_end; ++c) (*c)();
@@ -81,7 +92,7 @@ namespace lstar {
 const StartInfo& start_info() { return lstar_start_info; }
 
 u64 aux(u64 key, u64 fallback) {
-    const u64* a = lstar_start_info.auxv;
+    const uptr* a = lstar_start_info.auxv;
     if (a == nullptr) return fallback;
     for (; a[0] != abi::kAtNull; a += 2) {
         if (a[0] == key) return a[1];

@@ -56,7 +56,7 @@ _start:
     pushfq                          ; uses the 8 bytes below argc
     pop qword [lstar_start_info + SI_RFLAGS]
 
-    mov rdi, rsp                    ; start_main(u64* initial_sp)
+    mov rdi, rsp                    ; start_main(uptr* initial_sp)
     xor ebp, ebp                    ; outermost frame: ends frame-pointer walks
     and rsp, -16                    ; System V: RSP 16-aligned at the CALL
     call start_main                 ; does not return (task_exit)

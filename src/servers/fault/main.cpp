@@ -21,8 +21,10 @@
 //
 // `fault kind=bad-syscall` is not a fault: it makes system calls with bad
 // arguments, prints `fault: bad-syscall debug_write=<r> unknown=<r> join=<r>
-// affinity=<r> debug_write_huge=<r>` and exits with 0 iff each returned the
-// documented error (see bad_syscalls).
+// affinity=<r> debug_write_huge=<r>`, then for each bad pointer of
+// kBadPointers `fault: bad-pointer name=<n> address=<a> len=<l>
+// debug_write=<r> module_info=<r>`, and exits with 0 iff each call returned
+// the documented error (see bad_syscalls and bad_pointers).
 // An unknown kind or a bad command line exits with 2.
 #include "lib/user/lstar.h"
 
@@ -93,12 +95,53 @@ bool bad_syscalls() {
            affinity == -abi::kInvalid && (write_huge == -abi::kFault || write_huge == -abi::kInvalid);
 }
 
+// Pointers no system call may follow. Each must come back as -kFault from
+// every call that takes a pointer, and the task must live on: the kernel
+// refuses the range before touching it (kernel half, non-canonical,
+// wrapping) or its user-copy helper takes the fault and returns an error
+// (NULL, unmapped, straddling into an unmapped page).
+struct BadPointer {
+    const char* name;
+    u64 address;
+    usize len;
+};
+constexpr BadPointer kBadPointers[] = {
+    {"null", 0, 16},
+    {"kernel", 0xffffffff80000000, 16},
+    {"unmapped", 0x0000600000000000, 16},  // nothing is ever mapped there
+    // The last 8 bytes of the initial stack, then the unmapped page above
+    // it (docs/tasks.md): the copy faults halfway through.
+    {"straddle", 0x00007ffffffff000 - 8, 16},
+    {"non-canonical-low", 0x0000800000000000, 16},  // the first address past the user half
+    {"non-canonical", 0xdead000000000000, 16},
+    {"wrap", 0xfffffffffffff000, 0x2000},  // the end wraps around to 0x1000
+};
+
+// The calls that take a buffer today: debug_write reads it; module_info
+// writes it, but only init may call it, so from here it must refuse with
+// -kPermission before looking at the pointer.
+bool bad_pointers() {
+    bool ok = true;
+    for (const BadPointer& p : kBadPointers) {
+        i64 write = lstar::debug_write(reinterpret_cast<const char*>(p.address), p.len);
+        i64 info = lstar::module_info(0, reinterpret_cast<char*>(p.address), p.len);
+        lstar::printf("fault: bad-pointer name=%s address=0x%lx len=%zu debug_write=%ld module_info=%ld\n", p.name,
+                      p.address, p.len, write, info);
+        ok &= write == -abi::kFault && info == -abi::kPermission;
+    }
+    return ok;
+}
+
 // Sleeps, then faults as g_kind says. Returns the exit status if it gets past
 // the fault (or for bad-syscall): 0 pass, 1 survived or failed, 2 unknown kind.
 int provoke() {
     if (g_delay_ms != 0) lstar::sleep_ns(g_delay_ms * 1'000'000);
     const char* k = g_kind;
-    if (streq(k, "bad-syscall")) return bad_syscalls() ? 0 : 1;
+    if (streq(k, "bad-syscall")) {
+        bool calls = bad_syscalls();
+        bool pointers = bad_pointers();
+        return calls && pointers ? 0 : 1;
+    }
     bool known = streq(k, "pf-read") || streq(k, "pf-write-ro") || streq(k, "pf-kernel") ||
                  streq(k, "pf-exec-nx") || streq(k, "gp") || streq(k, "ud") || streq(k, "de") ||
                  streq(k, "priv") || streq(k, "int3");

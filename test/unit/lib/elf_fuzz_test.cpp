@@ -1,4 +1,4 @@
-// Robustness tests for the ELF64 parser: truncation, corruption and hostile field values.
+// Robustness tests for the ELF parser, both classes: truncation, corruption and hostile field values.
 #include "lib/elf.h"
 
 #include <string.h>
@@ -23,9 +23,12 @@ struct Lcg {
     u64 next64() { return u64{next()} << 32 | next(); }
 };
 
+constexpr Width kWidths[] = {Width::k64, Width::k32};
+
 // What a successful parse promises the kernel's mapper, checked independently of
 // the parser's own code.
 void check_image(const elf::Image& image, usize size) {
+    const u64 top = image.compat ? kCompatTop : kUserTop;
     CHECK(image.segment_count >= 1 && image.segment_count <= elf::kMaxSegments);
     bool entry_found = false;
     for (usize i = 0; i < image.segment_count; ++i) {
@@ -34,7 +37,7 @@ void check_image(const elf::Image& image, usize size) {
         CHECK(s.filesz <= s.memsz);
         CHECK(s.offset <= size && s.filesz <= size - s.offset);
         CHECK(s.vaddr >= kMinVaddr);
-        CHECK(s.vaddr < kUserTop && s.memsz <= kUserTop - s.vaddr);
+        CHECK(s.vaddr < top && s.memsz <= top - s.vaddr);
         CHECK(s.vaddr % elf::kPageSize == s.offset % elf::kPageSize);
         u64 first = s.vaddr / elf::kPageSize, last = (s.vaddr + s.memsz - 1) / elf::kPageSize;
         for (usize j = 0; j < i; ++j) {
@@ -53,7 +56,7 @@ void check_image(const elf::Image& image, usize size) {
 // promises; describe() must cope with whatever was reported.
 elf::Result parse_guarded(GuardedCopy& guard, const u8* bytes, usize size) {
     const u8* p = guard.place(bytes, size);
-    elf::Result r = elf::parse(p, size, kUserTop, kMinVaddr, g_image);
+    elf::Result r = elf::parse(p, size, kLimits, g_image);
     if (r.ok()) check_image(g_image, size);
     char message[256];
     usize n = elf::describe(r, message, sizeof(message));
@@ -66,26 +69,32 @@ elf::Result parse_guarded(GuardedCopy& guard, const u8* bytes, usize size) {
 TEST_GROUP(ElfFuzz){};
 
 TEST(ElfFuzz, TruncatedAtEveryLength) {
-    for (bool with_pt_phdr : {true, false}) {
-        GoodImage g(with_pt_phdr);
-        usize size = g.b.size();
-        usize table_end = elf::kElf64HeaderSize + g.b.phdr_count * elf::kElf64PhdrSize;
-        GuardedCopy guard(ElfBuilder::kCapacity);
-        for (usize length = 0; length <= size; ++length) {
-            elf::Result r = parse_guarded(guard, g.b.data(), length);
-            Error expected = length == size                   ? Error::kOk
-                             : length < elf::kElf64HeaderSize ? Error::kTooSmall
-                             : length < table_end             ? Error::kPhdrsPastEnd
-                                                              : Error::kSegmentPastEnd;
-            STRCMP_EQUAL(elf::error_name(expected), elf::error_name(r.error));
+    for (Width width : kWidths) {
+        for (bool with_pt_phdr : {true, false}) {
+            GoodImage g(with_pt_phdr, width);
+            usize size = g.b.size();
+            usize header_end = g.b.header_size();
+            usize table_end = header_end + g.b.phdr_count * g.b.phdr_size();
+            GuardedCopy guard(ElfBuilder::kCapacity);
+            for (usize length = 0; length <= size; ++length) {
+                elf::Result r = parse_guarded(guard, g.b.data(), length);
+                Error expected = length == size         ? Error::kOk
+                                 : length < header_end ? Error::kTooSmall
+                                 : length < table_end  ? Error::kPhdrsPastEnd
+                                                       : Error::kSegmentPastEnd;
+                STRCMP_EQUAL(elf::error_name(expected), elf::error_name(r.error));
+                UNSIGNED_LONGS_EQUAL(length < elf::kIdentSize ? 0 : g.b.ident[4], r.elf_class);
+            }
         }
     }
 }
 
-TEST(ElfFuzz, EveryHeaderByteCorrupted) {
-    GoodImage g;
+namespace {
+
+void corrupt_every_header_byte(Width width) {
+    GoodImage g(true, width);
     usize size = g.b.size();
-    usize table_end = elf::kElf64HeaderSize + g.b.phdr_count * elf::kElf64PhdrSize;
+    usize table_end = g.b.header_size() + g.b.phdr_count * g.b.phdr_size();
     GuardedCopy guard(ElfBuilder::kCapacity);
     static u8 copy[ElfBuilder::kCapacity];
     for (usize pos = 0; pos < table_end; ++pos) {
@@ -101,13 +110,13 @@ TEST(ElfFuzz, EveryHeaderByteCorrupted) {
     }
 }
 
-TEST(ElfFuzz, RandomMultiByteCorruption) {
-    GoodImage g;
+void corrupt_random_bytes(Width width, u64 seed) {
+    GoodImage g(true, width);
     usize size = g.b.size();
-    usize table_end = elf::kElf64HeaderSize + g.b.phdr_count * elf::kElf64PhdrSize;
+    usize table_end = g.b.header_size() + g.b.phdr_count * g.b.phdr_size();
     GuardedCopy guard(ElfBuilder::kCapacity);
     static u8 copy[ElfBuilder::kCapacity];
-    Lcg rng{0x656c6636};
+    Lcg rng{seed};
     usize accepted = 0;
     for (int round = 0; round < 20000; ++round) {
         memcpy(copy, g.b.data(), size);
@@ -118,6 +127,16 @@ TEST(ElfFuzz, RandomMultiByteCorruption) {
     }
     CHECK(accepted > 0);  // some edits hit harmless bytes (p_paddr, padding)
 }
+
+}  // namespace
+
+TEST(ElfFuzz, EveryHeaderByteCorrupted) { corrupt_every_header_byte(Width::k64); }
+
+TEST(ElfFuzz, EveryHeaderByteCorruptedElf32) { corrupt_every_header_byte(Width::k32); }
+
+TEST(ElfFuzz, RandomMultiByteCorruption) { corrupt_random_bytes(Width::k64, 0x656c6636); }
+
+TEST(ElfFuzz, RandomMultiByteCorruptionElf32) { corrupt_random_bytes(Width::k32, 0x656c6633); }
 
 namespace {
 
@@ -138,6 +157,14 @@ u64 hostile_value(Lcg& rng, usize size) {
                           kUserTop - 1,
                           kUserTop,
                           kUserTop + 1,
+                          kCompatTop - 0x1000,
+                          kCompatTop - 1,
+                          kCompatTop,
+                          kCompatTop + 1,
+                          0xfffff000,
+                          0xffffffff,
+                          u64{1} << 32,
+                          u64{1} << 31,
                           u64{1} << 63,
                           ~u64{0} - 0xfff,
                           ~u64{0} - 1,
@@ -156,8 +183,8 @@ TEST(ElfFuzz, HostileProgramHeaderFields) {
     GuardedCopy guard(ElfBuilder::kCapacity);
     Lcg rng{0x7068647273};
     usize accepted = 0;
-    for (int round = 0; round < 20000; ++round) {
-        GoodImage g;
+    for (int round = 0; round < 40000; ++round) {
+        GoodImage g(true, round % 2 == 0 ? Width::k64 : Width::k32);
         usize size = g.b.size();
         elf::Result base = parse_guarded(guard, g.b.data(), size);
         CHECK_TRUE(base.ok());

@@ -1,4 +1,5 @@
-// Unit tests for the ELF64 executable parser: good images, every error, messages.
+// Unit tests for the ELF64 executable parser: good images, every error, messages
+// (the ELF32 side is in elf32_test.cpp).
 #include "lib/elf.h"
 
 #include <fcntl.h>
@@ -26,7 +27,7 @@ elf::Image g_image;
 char g_buf[256];
 
 elf::Result parse(const ElfBuilder& b) {
-    return elf::parse(b.data(), b.size(), kUserTop, kMinVaddr, g_image);
+    return elf::parse(b.data(), b.size(), kLimits, g_image);
 }
 
 // Rebuilds after the test edited fields, then parses.
@@ -61,6 +62,8 @@ TEST(ElfGood, TextAndDataWithPtPhdr) {
     elf::Result r = parse(g.b);
     CHECK_ELF_ERROR(r, Error::kOk, 2);
     CHECK_TRUE(r.ok());
+    UNSIGNED_LONGS_EQUAL(elf::kClass64, r.elf_class);
+    CHECK_FALSE(g_image.compat);
     UNSIGNED_LONGLONGS_EQUAL(GoodImage::kEntry, r.value);
     UNSIGNED_LONGLONGS_EQUAL(GoodImage::kEntry, g_image.entry);
     UNSIGNED_LONGLONGS_EQUAL(0x400040, g_image.phdr_vaddr);
@@ -69,7 +72,7 @@ TEST(ElfGood, TextAndDataWithPtPhdr) {
     UNSIGNED_LONGS_EQUAL(2, g_image.segment_count);
     check_segment(g_image.segments[0], 0x400000, 0x1234, 0x1234, 0, kRX);
     check_segment(g_image.segments[1], 0x402000, 0x3000, 0x100, 0x2000, kRW);
-    STRCMP_EQUAL("elf: ok: entry 0x401000, 2 loadable segments", message(r));
+    STRCMP_EQUAL("elf: ok: ELF64, entry 0x401000, 2 loadable segments", message(r));
 }
 
 TEST(ElfGood, WithoutPtPhdrTheTableIsFoundInTheLoadCoveringIt) {
@@ -137,7 +140,7 @@ TEST(ElfGood, EmptyLoadIsCheckedButLeftOut) {
     GoodImage h;
     usize empty = h.b.add({elf::kPtLoad, elf::kFlagR, 0, 0, 0, 0, 0, 0x1000});
     elf::Result r = rebuild_and_parse(h.b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, empty);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, empty);
 }
 
 TEST(ElfGood, ParsesAtEveryByteAlignment) {
@@ -145,7 +148,7 @@ TEST(ElfGood, ParsesAtEveryByteAlignment) {
     static u8 buffer[ElfBuilder::kCapacity + 16];
     for (usize shift = 0; shift < 16; ++shift) {
         memcpy(buffer + shift, g.b.data(), g.b.size());
-        elf::Result r = elf::parse(buffer + shift, g.b.size(), kUserTop, kMinVaddr, g_image);
+        elf::Result r = elf::parse(buffer + shift, g.b.size(), kLimits, g_image);
         CHECK_ELF_ERROR(r, Error::kOk, 2);
         UNSIGNED_LONGLONGS_EQUAL(GoodImage::kEntry, g_image.entry);
         check_segment(g_image.segments[1], 0x402000, 0x3000, 0x100, 0x2000, kRW);
@@ -212,22 +215,32 @@ TEST(ElfGood, SixteenSegmentsFit) {
     add_pages(b, elf::kMaxSegments);
     CHECK_ELF_ERROR(parse(b), Error::kOk, 16);
     check_segment(g_image.segments[15], 0x40f000, 0x1000, 0, 0, kRW);
-    STRCMP_EQUAL("elf: ok: entry 0x400200, 16 loadable segments", message(parse(b)));
+    STRCMP_EQUAL("elf: ok: ELF64, entry 0x400200, 16 loadable segments", message(parse(b)));
 }
 
 TEST_GROUP(ElfHeaderErrors){};
 
 TEST(ElfHeaderErrors, TooSmall) {
     GoodImage g;
-    elf::Result r = elf::parse(g.b.data(), 63, kUserTop, kMinVaddr, g_image);
+    elf::Result r = elf::parse(g.b.data(), 63, kLimits, g_image);
     CHECK_ELF_ERROR(r, Error::kTooSmall, 0);
     UNSIGNED_LONGLONGS_EQUAL(63, r.value);
     UNSIGNED_LONGLONGS_EQUAL(64, r.limit);
-    STRCMP_EQUAL("elf: 63 bytes are too few for the 64-byte ELF header", message(r));
+    UNSIGNED_LONGS_EQUAL(elf::kClass64, r.elf_class);
+    STRCMP_EQUAL("elf: 63 bytes are too few for the 64-byte ELF64 header", message(r));
 
-    r = elf::parse(nullptr, 4096, kUserTop, kMinVaddr, g_image);
+    // Before e_ident is complete the class is not known yet.
+    r = elf::parse(g.b.data(), 15, kLimits, g_image);
+    CHECK_ELF_ERROR(r, Error::kTooSmall, 0);
+    UNSIGNED_LONGLONGS_EQUAL(15, r.value);
+    UNSIGNED_LONGLONGS_EQUAL(16, r.limit);
+    UNSIGNED_LONGS_EQUAL(0, r.elf_class);
+    STRCMP_EQUAL("elf: 15 bytes are too few for the 16-byte e_ident", message(r));
+
+    r = elf::parse(nullptr, 4096, kLimits, g_image);
     CHECK_ELF_ERROR(r, Error::kTooSmall, 0);
     UNSIGNED_LONGLONGS_EQUAL(0, r.value);
+    UNSIGNED_LONGLONGS_EQUAL(16, r.limit);
     CHECK_FALSE(r.ok());
 }
 
@@ -247,19 +260,31 @@ TEST(ElfHeaderErrors, BadMagic) {
     }
 }
 
-TEST(ElfHeaderErrors, NotElf64) {
+TEST(ElfHeaderErrors, UnsupportedClass) {
     GoodImage g;
-    g.b.ident[4] = elf::kClass32;
+    g.b.ident[4] = 0;
     elf::Result r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kNotElf64, 0);
-    UNSIGNED_LONGLONGS_EQUAL(1, r.value);
-    UNSIGNED_LONGLONGS_EQUAL(2, r.limit);
-    STRCMP_EQUAL("elf: EI_CLASS is 1 (ELFCLASS32), only 2 (ELFCLASS64) is supported", message(r));
+    CHECK_ELF_ERROR(r, Error::kUnsupportedClass, 0);
+    UNSIGNED_LONGLONGS_EQUAL(0, r.value);
+    UNSIGNED_LONGS_EQUAL(0, r.elf_class);
+    STRCMP_EQUAL("elf: EI_CLASS is 0 (ELFCLASSNONE), must be 1 (ELFCLASS32) or 2 (ELFCLASS64)", message(r));
 
     g.b.ident[4] = 9;
     r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kNotElf64, 0);
-    STRCMP_EQUAL("elf: EI_CLASS is 9 (invalid), only 2 (ELFCLASS64) is supported", message(r));
+    CHECK_ELF_ERROR(r, Error::kUnsupportedClass, 0);
+    UNSIGNED_LONGLONGS_EQUAL(9, r.value);
+    STRCMP_EQUAL("elf: EI_CLASS is 9 (invalid), must be 1 (ELFCLASS32) or 2 (ELFCLASS64)", message(r));
+}
+
+TEST(ElfHeaderErrors, TheClassByteDecidesTheLayout) {
+    // An ELF64 file claiming ELFCLASS32 is read as ELF32: its e_machine is
+    // still EM_X86_64, which no ELF32 file may have.
+    GoodImage g;
+    g.b.ident[4] = elf::kClass32;
+    elf::Result r = rebuild_and_parse(g.b);
+    CHECK_ELF_ERROR(r, Error::kWrongMachine, 0);
+    UNSIGNED_LONGS_EQUAL(elf::kClass32, r.elf_class);
+    STRCMP_EQUAL("elf: e_machine is 62 (EM_X86_64), ELF32 files must be 3 (EM_386)", message(r));
 }
 
 TEST(ElfHeaderErrors, NotLittleEndian) {
@@ -320,10 +345,10 @@ TEST(ElfHeaderErrors, WrongMachine) {
     CHECK_ELF_ERROR(r, Error::kWrongMachine, 0);
     UNSIGNED_LONGLONGS_EQUAL(3, r.value);
     UNSIGNED_LONGLONGS_EQUAL(62, r.limit);
-    STRCMP_EQUAL("elf: e_machine is 3 (EM_386), must be 62 (EM_X86_64)", message(r));
+    STRCMP_EQUAL("elf: e_machine is 3 (EM_386), ELF64 files must be 62 (EM_X86_64)", message(r));
 
     g.b.machine = 183;
-    STRCMP_EQUAL("elf: e_machine is 183 (EM_AARCH64), must be 62 (EM_X86_64)",
+    STRCMP_EQUAL("elf: e_machine is 183 (EM_AARCH64), ELF64 files must be 62 (EM_X86_64)",
                  message(rebuild_and_parse(g.b)));
 }
 
@@ -346,7 +371,7 @@ TEST(ElfHeaderErrors, BadPhentsize) {
 TEST(ElfHeaderErrors, ProgramHeaderTablePartlyPastTheEnd) {
     // Four headers at [0x40, 0x120): cut one byte off the last.
     GoodImage g;
-    elf::Result r = elf::parse(g.b.data(), 0x11f, kUserTop, kMinVaddr, g_image);
+    elf::Result r = elf::parse(g.b.data(), 0x11f, kLimits, g_image);
     CHECK_ELF_ERROR(r, Error::kPhdrsPastEnd, 3);
     UNSIGNED_LONGLONGS_EQUAL(0xe8, r.value);
     UNSIGNED_LONGLONGS_EQUAL(0x11f, r.limit);
@@ -354,7 +379,7 @@ TEST(ElfHeaderErrors, ProgramHeaderTablePartlyPastTheEnd) {
                  message(r));
 
     // Exactly the table, no segment bytes: the table passes, the segments do not.
-    r = elf::parse(g.b.data(), 0x120, kUserTop, kMinVaddr, g_image);
+    r = elf::parse(g.b.data(), 0x120, kLimits, g_image);
     CHECK_ELF_ERROR(r, Error::kSegmentPastEnd, g.text);
 }
 
@@ -495,7 +520,7 @@ TEST(ElfSegmentErrors, FileRangeThatWrapsAround) {
 
     // Caught as a wrap, not by comparison with the size, so even a caller claiming
     // the largest possible file (the headers are still read from the real buffer) is safe.
-    r = elf::parse(g.b.data(), ~usize{0}, kUserTop, kMinVaddr, g_image);
+    r = elf::parse(g.b.data(), ~usize{0}, kLimits, g_image);
     CHECK_ELF_ERROR(r, Error::kSegmentPastEnd, g.data);
     UNSIGNED_LONGLONGS_EQUAL(~u64{0}, r.value);
 
@@ -565,7 +590,7 @@ TEST(ElfSegmentErrors, SegmentBelowMinVaddr) {
     GoodImage g;
     g.b.phdrs[g.text].vaddr = kMinVaddr - 0x1000;
     elf::Result r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, g.text);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, g.text);
     UNSIGNED_LONGLONGS_EQUAL(0xf000, r.value);
     UNSIGNED_LONGLONGS_EQUAL(0x10000, r.limit);
     STRCMP_EQUAL(
@@ -577,7 +602,7 @@ TEST(ElfSegmentErrors, SegmentBelowMinVaddr) {
     b.add({elf::kPtLoad, kRX, 0xfff, kMinVaddr - 1, 0, 0x101, 0x101, 1});
     b.entry = kMinVaddr;
     r = rebuild_and_parse(b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, 0);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, 0);
     UNSIGNED_LONGLONGS_EQUAL(0xffff, r.value);
     b.phdrs[0].offset = 0;
     b.phdrs[0].vaddr = kMinVaddr;
@@ -589,7 +614,7 @@ TEST(ElfSegmentErrors, SegmentOneBytePastUserTop) {
     g.b.phdrs[g.data].vaddr = kUserTop - GoodImage::kDataMemSize;
     g.b.phdrs[g.data].memsz = GoodImage::kDataMemSize + 1;
     elf::Result r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, g.data);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, g.data);
     UNSIGNED_LONGLONGS_EQUAL(kUserTop + 1, r.value);
     UNSIGNED_LONGLONGS_EQUAL(kUserTop, r.limit);
     check_segment(r.segment, 0x7fffffffd000, 0x3001, 0x100, 0x2000, kRW);
@@ -605,7 +630,7 @@ TEST(ElfSegmentErrors, SegmentInTheKernelHalf) {
     g.b.phdrs[g.text].vaddr = 0xffffffff80000000;
     g.b.entry = 0xffffffff80001000;
     elf::Result r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, g.text);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, g.text);
     UNSIGNED_LONGLONGS_EQUAL(0xffffffff80001234, r.value);
     UNSIGNED_LONGLONGS_EQUAL(kUserTop, r.limit);
 }
@@ -615,7 +640,7 @@ TEST(ElfSegmentErrors, MemoryRangeThatWrapsAround) {
     g.b.phdrs[g.data].vaddr = 0xfffffffffffff000;
     g.b.phdrs[g.data].memsz = 0x2000;
     elf::Result r = rebuild_and_parse(g.b);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, g.data);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, g.data);
     UNSIGNED_LONGLONGS_EQUAL(~u64{0}, r.value);
     UNSIGNED_LONGLONGS_EQUAL(kUserTop, r.limit);
     STRCMP_EQUAL(
@@ -624,16 +649,16 @@ TEST(ElfSegmentErrors, MemoryRangeThatWrapsAround) {
         message(r));
 
     // Caught as a wrap, not by comparison with user_top, so no user_top lets it through.
-    r = elf::parse(g.b.data(), g.b.size(), ~u64{0}, kMinVaddr, g_image);
-    CHECK_ELF_ERROR(r, Error::kOverlapsKernel, g.data);
+    r = elf::parse(g.b.data(), g.b.size(), {kMinVaddr, ~u64{0}, kCompatTop}, g_image);
+    CHECK_ELF_ERROR(r, Error::kOutsideUserRange, g.data);
     UNSIGNED_LONGLONGS_EQUAL(~u64{0}, r.value);
 
     // memsz alone wrapping from a user address, and vaddr + memsz == 2^64 exactly.
     GoodImage h;
     h.b.phdrs[h.data].memsz = ~u64{0} - 0x1000;
-    CHECK_ELF_ERROR(rebuild_and_parse(h.b), Error::kOverlapsKernel, h.data);
+    CHECK_ELF_ERROR(rebuild_and_parse(h.b), Error::kOutsideUserRange, h.data);
     h.b.phdrs[h.data].memsz = 0 - GoodImage::kDataVaddr;
-    CHECK_ELF_ERROR(rebuild_and_parse(h.b), Error::kOverlapsKernel, h.data);
+    CHECK_ELF_ERROR(rebuild_and_parse(h.b), Error::kOutsideUserRange, h.data);
     UNSIGNED_LONGLONGS_EQUAL(~u64{0}, rebuild_and_parse(h.b).value);
 }
 
@@ -714,7 +739,7 @@ TEST(ElfDescribe, UnknownErrorAndTruncation) {
     r = parse(g.b);
     char small[10];
     usize n = elf::describe(r, small, sizeof(small));
-    UNSIGNED_LONGS_EQUAL(strlen("elf: ok: entry 0x401000, 2 loadable segments"), n);
+    UNSIGNED_LONGS_EQUAL(strlen("elf: ok: ELF64, entry 0x401000, 2 loadable segments"), n);
     STRCMP_EQUAL("elf: ok: ", small);
     UNSIGNED_LONGS_EQUAL(n, elf::describe(r, nullptr, 0));
 }
@@ -722,7 +747,7 @@ TEST(ElfDescribe, UnknownErrorAndTruncation) {
 TEST(ElfDescribe, OneSegmentIsSingular) {
     GoodImage g(false);
     g.b.phdrs[g.data].type = kPtNull;
-    STRCMP_EQUAL("elf: ok: entry 0x401000, 1 loadable segment", message(rebuild_and_parse(g.b)));
+    STRCMP_EQUAL("elf: ok: ELF64, entry 0x401000, 1 loadable segment", message(rebuild_and_parse(g.b)));
 }
 
 // The test executable itself, as a real linker laid it out. A PIE is parsed as if
@@ -753,7 +778,7 @@ TEST(ElfReal, ParsesTheRunningTestExecutable) {
         type = elf::kTypeExec;
         memcpy(file + 16, &type, 2);
     }
-    elf::Result r = elf::parse(file, size, kUserTop, 0, g_image);
+    elf::Result r = elf::parse(file, size, {0, kUserTop, kCompatTop}, g_image);
     delete[] file;
     if (!r.ok()) FAIL(message(r));
     CHECK_TRUE(g_image.segment_count >= 2);

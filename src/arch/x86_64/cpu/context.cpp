@@ -1,6 +1,7 @@
 // The architecture's side of threads: kernel stack frames for new threads,
 // the switch itself (callee state, user FS/GS, FPU, TSS.RSP0, the I/O
 // bitmap), entering user mode, and preemption counting.
+#include "arch/x86_64/cpu/features.h"
 #include "arch/x86_64/cpu/fpu.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/io.h"
@@ -30,6 +31,8 @@ TrapFrame* user_frame(arch::ThreadContext& ctx) {
 struct SwitchFrame {
     u64 r15, r14, r13, r12, rbx, rbp, rip;
 };
+
+bool g_reload_ss = false;  // AMD: see context_switch
 
 constexpr u64 kRflagsIf = 1 << 9;
 constexpr u64 kRflagsReserved1 = 1 << 1;  // always reads as 1
@@ -90,7 +93,17 @@ void context_switch(ThreadContext& prev, ThreadContext& next, void* current, con
     }
     c.tss.rsp[0] = next.stack_top;
     c.kernel_rsp = next.stack_top;
+    c.user_compat = next.compat;
     c.current = current;
+    // An interrupt from ring 3 loads a null SS, and AMD's SYSRET changes the
+    // SS selector without reloading its cached attributes, which a 32-bit
+    // task would then run with [AMD APM 3 SYSRET; Linux's
+    // X86_BUG_SYSRET_SS_ATTRS]. The switched-to thread may leave by SYSRET.
+    if (g_reload_ss) {
+        u16 ss;
+        asm volatile("mov %%ss, %0" : "=r"(ss));
+        if (ss != x86::kKernelData) asm volatile("mov %0, %%ss" ::"r"(u16(x86::kKernelData)));
+    }
     x86_switch_stacks(&prev.kernel_sp, next.kernel_sp);
 }
 
@@ -100,6 +113,7 @@ void context_adopt_current(ThreadContext& ctx, u64 stack_top, void* current) {
     ctx = {};
     ctx.stack_top = stack_top ? stack_top : x86::this_cpu().idle_stack.top;
     x86::this_cpu().current = current;
+    g_reload_ss = x86::boot_cpu_features().vendor == x86::Vendor::kAmd;
 }
 
 // One GS-relative instruction each, so a migration cannot split the update

@@ -52,9 +52,12 @@ void gdt_build(u64 (&gdt)[kGdtEntries], const Tss* tss) {
 void gdt_load(const u64 (&gdt)[kGdtEntries]) {
     DescriptorPointer gdtr{sizeof gdt - 1, reinterpret_cast<u64>(gdt)};
     asm volatile("lgdt %0" ::"m"(gdtr));
-    // Reload CS with a far return, then the data segments and TR. Loading a
-    // null selector into GS zeroes its base on Intel but not on AMD, so GS
-    // base is set afterwards by MSR in either case.
+    // Reload CS with a far return, then the data segments and TR. DS and ES
+    // hold the user data selector for good: 64-bit code ignores them, but a
+    // 32-bit task uses them, and IRET to ring 3 would null a DPL 0 selector
+    // there (as Linux does, __USER_DS stays in DS/ES). Loading a null
+    // selector into GS zeroes its base on Intel but not on AMD, so GS base
+    // is set afterwards by MSR in either case.
     asm volatile(
         "pushq %[cs]\n"
         "leaq 1f(%%rip), %%rax\n"
@@ -64,13 +67,14 @@ void gdt_load(const u64 (&gdt)[kGdtEntries]) {
         "movw %[ds], %%ax\n"
         "movw %%ax, %%ds\n"
         "movw %%ax, %%es\n"
+        "movw %[ss], %%ax\n"
         "movw %%ax, %%ss\n"
         "xorl %%eax, %%eax\n"
         "movw %%ax, %%fs\n"
         "movw %%ax, %%gs\n"
         "ltr %[tr]\n"
         :
-        : [cs] "i"(kKernelCode), [ds] "i"(kKernelData), [tr] "r"(kTssSelector)
+        : [cs] "i"(kKernelCode), [ds] "i"(kUserData), [ss] "i"(kKernelData), [tr] "r"(kTssSelector)
         : "rax", "memory");
 }
 

@@ -20,7 +20,12 @@ constexpr u16 kTssSelector = 0x38;
 constexpr u8 kIstNmi = 1;
 constexpr u8 kIstMachineCheck = 2;
 constexpr u8 kIstDoubleFault = 3;
-constexpr usize kIstCount = 3;
+// #DB gets its own stack too: a trap left pending by MOV SS/POP SS before a
+// SYSCALL is delivered on the SYSCALL entry's first instruction, while RSP
+// is still the user's (CVE-2018-8897), and SYSENTER with TF set traps on
+// the SYSENTER stack.
+constexpr u8 kIstDebug = 4;
+constexpr usize kIstCount = 4;
 
 struct [[gnu::packed]] Tss {
     u32 reserved0;

@@ -46,6 +46,7 @@ void idt_init_boot() {
     set_gate(2, isr_stub_table[2], kIstNmi);
     set_gate(8, isr_stub_table[8], kIstDoubleFault);
     set_gate(18, isr_stub_table[18], kIstMachineCheck);
+    set_gate(1, isr_stub_table[1], kIstDebug);
     // The system call gate: an interrupt gate, so the entry runs with IF = 0
     // until the dispatcher has the frame saved [SDM 3A 6.12.1.1].
     set_gate(kVectorSyscall, isr_stub_table[kVectorSyscall], 0, kUserInterruptGate);

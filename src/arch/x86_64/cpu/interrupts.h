@@ -3,6 +3,7 @@
 #pragma once
 
 #include "arch/x86_64/cpu/trap_frame.h"
+#include "kernel/arch.h"
 #include "lib/kstd/types.h"
 
 namespace x86 {
@@ -22,6 +23,12 @@ void print_frame_backtrace(const TrapFrame& frame);
 void run_tick_hook();
 void run_idle_hook();
 void run_cpu_start_hook();
+// The system call and interrupt-exit hooks, for the fast entries.
+i64 run_syscall_hook(const arch::SyscallRequest& request);
+void run_interrupt_exit_hook(bool to_user);
+// Kills the current task with #GP (the user_fault hook) if `frame` would
+// return to a non-canonical RIP, which IRETQ and SYSRET fault on in ring 0.
+void check_user_return(const TrapFrame& frame);
 
 // NMI and #MC, reached through the paranoid entry on their IST stacks.
 void nmi_handle(TrapFrame& frame);

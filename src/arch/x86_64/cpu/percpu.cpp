@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/apic/lapic.h"
 #include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/syscall_entry.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
@@ -20,7 +21,7 @@ u32 g_cpus_possible = 1;
 
 constexpr u32 kSlotIdle = 0;
 constexpr u32 kSlotEntry = 1;
-constexpr u32 kSlotIst = 2;  // IST1..3 follow
+constexpr u32 kSlotIst = 2;  // IST1..4 follow
 
 u64 slot_bottom(u32 cpu, u32 slot) {
     return kCpuStackArea + u64(cpu) * kCpuStackWindow + u64(slot) * kCpuStackSlot + kCpuStackSize;
@@ -117,11 +118,15 @@ void report_cpu_state() {
     asm volatile("movq %%rsp, %0" : "=r"(rsp));
     klog::report("cpu-state",
                  "cpu=%u apic=%u gdt=0x%lx tr=0x%x tss=0x%lx rsp0=0x%lx ist1=0x%lx-0x%lx "
-                 "ist2=0x%lx-0x%lx ist3=0x%lx-0x%lx gs=0x%lx kgs=0x%lx rsp=0x%lx",
+                 "ist2=0x%lx-0x%lx ist3=0x%lx-0x%lx ist4=0x%lx-0x%lx gs=0x%lx kgs=0x%lx rsp=0x%lx "
+                 "sysenter_cs=0x%lx sysenter_esp=0x%lx sysenter_eip=0x%lx star=0x%lx lstar=0x%lx cstar=0x%lx "
+                 "fmask=0x%lx efer=0x%lx",
                  this_cpu().cpu_id, lapic::id(), gdtr.base, tr, tss_base, tss->rsp[0],
                  ist_top[0] - kCpuStackSize, ist_top[0], ist_top[1] - kCpuStackSize, ist_top[1],
-                 ist_top[2] - kCpuStackSize, ist_top[2], rdmsr(kMsrGsBase), rdmsr(kMsrKernelGsBase),
-                 rsp);
+                 ist_top[2] - kCpuStackSize, ist_top[2], ist_top[3] - kCpuStackSize, ist_top[3],
+                 rdmsr(kMsrGsBase), rdmsr(kMsrKernelGsBase), rsp, rdmsr(kMsrSysenterCs),
+                 rdmsr(kMsrSysenterEsp), rdmsr(kMsrSysenterEip), rdmsr(kMsrStar), rdmsr(kMsrLstar),
+                 rdmsr(kMsrCstar), rdmsr(kMsrFmask), rdmsr(kMsrEfer));
 }
 
 }  // namespace x86

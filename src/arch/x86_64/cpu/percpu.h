@@ -33,8 +33,8 @@ struct alignas(64) CpuLocal {
     u32 cpu_id;        // 0 = boot CPU
     u32 apic_id;
     void* current;     // the running thread (scheduler)
-    u64 kernel_rsp;    // entry stack top for SYSCALL (no TSS switch there)
-    u64 user_rsp;      // scratch: the user RSP while SYSCALL switches stacks
+    u64 kernel_rsp;    // the current thread's kernel stack top, for SYSCALL/SYSENTER
+    u64 user_rsp;      // scratch: the user RSP (SYSCALL) or RFLAGS (SYSENTER) in the entry stub
 
     volatile CpuState state;
     bool ready;          // set by the CPU itself once its set-up is complete
@@ -56,9 +56,10 @@ struct alignas(64) CpuLocal {
     u64 watchdog_dumps;    // such dumps printed
 
     StackRange idle_stack;   // the stack the CPU starts (and idles) on
-    StackRange entry_stack;  // TSS.RSP0
+    StackRange entry_stack;  // IA32_SYSENTER_ESP (and TSS.RSP0 until the first thread runs)
     StackRange ist[kIstCount];
 
+    bool user_compat;         // the current thread's user mode is 32-bit (SYSENTER cannot tell)
     u32 preempt_count;        // preemption disabled while nonzero (spinlocks held)
     const void* io_owner;     // whose I/O bitmap is in io_bitmap (nullptr: none)
 
@@ -77,7 +78,7 @@ static_assert(offsetof(CpuLocal, io_bitmap_end) == offsetof(CpuLocal, tss) + kTs
 constexpr u64 kCpuStackArea = 0xFFFFFE8000000000;
 constexpr u64 kCpuStackSize = 16 * 1024;
 constexpr u64 kCpuStackSlot = 2 * kCpuStackSize;  // guard + stack
-constexpr u32 kCpuStackSlots = 5;                  // idle, entry, IST1..3
+constexpr u32 kCpuStackSlots = 6;                  // idle, entry, IST1..4
 constexpr u64 kCpuStackWindow = 256 * 1024;
 static_assert(kCpuStackSlots * kCpuStackSlot <= kCpuStackWindow);
 

@@ -8,9 +8,11 @@
 #include "arch/x86_64/cpu/trap_frame.h"
 #include "arch/x86_64/cpu/vectors.h"
 #include "arch/x86_64/mm/kernel_space.h"
+#include "arch/x86_64/mm/user_copy.h"
 #include "kernel/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
+#include "kernel/trace/trace.h"
 #include "lib/abi/syscall.h"
 #include "lib/format.h"
 
@@ -73,6 +75,7 @@ x86::InterruptHandler g_handlers[256];
 
     x86::print_frame_backtrace(f);
     x86::stop_other_cpus("fault");
+    trace::dump_all();  // the last system calls of every CPU, now that they are stopped
     arch::exit_with_verdict(false);
 }
 
@@ -96,6 +99,22 @@ namespace {
 arch::KernelHooks g_hooks;
 
 bool from_user(const x86::TrapFrame& f) { return (f.cs & 3) != 0; }
+
+// A single-step #DB in ring 0 while the kernel itself never sets TF: the
+// trap of a user's MOV SS/POP SS with TF set, held back one instruction by
+// the SS load and delivered after the SYSCALL or INT that followed, on the
+// kernel's first instruction [SDM 3A 6.8.3; CVE-2018-8897]. (SYSENTER's own
+// carried-in steps never get here: entry/isr.asm drops them.) The user's
+// TF comes back with its flags, so nothing is lost but that one trap.
+bool debug_trap_carried_in(const x86::TrapFrame& f) {
+    constexpr u64 kDr6SingleStep = 1 << 14;
+    u64 dr6;
+    asm volatile("mov %%dr6, %0" : "=r"(dr6));
+    if (!(dr6 & kDr6SingleStep) || (f.rflags & (1 << 8))) return false;
+    asm volatile("mov %0, %%dr6" ::"r"(u64(0xFFFF0FF0)));  // DR6's bits are sticky [SDM 3B 18.2.3]
+    klog::report("debug-trap-dropped", "cpu=%u rip=0x%lx", arch::cpu_id(), f.rip);
+    return true;
+}
 
 // int 0x80. 64-bit tasks: RAX = number, arguments in RDI, RSI, RDX, R10,
 // R8, R9 (the SYSCALL order, so one convention serves every entry path),
@@ -123,9 +142,9 @@ void syscall_trap(x86::TrapFrame& f) {
     }
 }
 
-[[noreturn]] void user_fault(const x86::TrapFrame& f) {
-    arch::UserFault uf{f.vector, kExceptionNames[f.vector], f.error_code, f.rip,
-                       f.vector == 14 ? x86::read_cr2() : 0};
+[[noreturn]] void user_fault(const x86::TrapFrame& f, u64 vector) {
+    arch::UserFault uf{vector, kExceptionNames[vector], vector == f.vector ? f.error_code : 0, f.rip,
+                       vector == 14 ? x86::read_cr2() : 0};
     g_hooks.user_fault(uf);
     __builtin_unreachable();
 }
@@ -152,14 +171,31 @@ void run_cpu_start_hook() {
     if (g_hooks.cpu_start) g_hooks.cpu_start();
 }
 
+i64 run_syscall_hook(const arch::SyscallRequest& request) { return g_hooks.syscall(request); }
+
+void run_interrupt_exit_hook(bool to_user) {
+    if (g_hooks.interrupt_exit) g_hooks.interrupt_exit(to_user);
+}
+
+void check_user_return(const TrapFrame& f) {
+    // IRETQ to a non-canonical RIP faults in ring 0, and Intel's SYSRET does
+    // so with the user's RSP and GS already loaded: the task gets the #GP
+    // its own instruction would have caused instead.
+    if (f.rip >= 0x0000800000000000 && g_hooks.user_fault) user_fault(f, 13);
+}
+
 }  // namespace x86
 
 extern "C" void trap_dispatch(x86::TrapFrame* frame) {
     u64 v = frame->vector;
     if (v == 2) return x86::nmi_handle(*frame);
     if (v == 18) return x86::mce_handle(*frame);
+    if (v == 1 && !from_user(*frame) && debug_trap_carried_in(*frame)) return;
     if (v < 32) {
-        if (from_user(*frame) && g_hooks.user_fault) user_fault(*frame);
+        if (from_user(*frame) && g_hooks.user_fault) user_fault(*frame, v);
+        // A user-memory access that faulted resumes at its fixup, which
+        // makes the copy helper return false; any other fault is fatal.
+        if (x86::apply_fixup(*frame)) return;
         fault_report(*frame);
     }
     if (v == x86::kVectorSyscall) {
@@ -179,4 +215,5 @@ extern "C" void trap_dispatch(x86::TrapFrame* frame) {
         else klog::warn("unexpected interrupt vector %lu on cpu %u at rip=0x%lx", v, arch::cpu_id(), frame->rip);
     }
     if (g_hooks.interrupt_exit) g_hooks.interrupt_exit(from_user(*frame));
+    if (from_user(*frame)) x86::check_user_return(*frame);
 }

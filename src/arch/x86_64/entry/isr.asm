@@ -18,11 +18,14 @@
 ;    IRETQ. IA32_KERNEL_GS_BASE is never touched.
 
 %include "asm_offsets.inc"
+%include "frame.inc"
 
 bits 64
 default rel
 
 extern trap_dispatch
+extern x86_sysenter_entry
+extern x86_sysenter_tf_end
 
 ; Vectors for which the CPU pushes an error code [SDM 3A 6.15, table 6-1]:
 ; #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30.
@@ -35,50 +38,28 @@ isr_stub_%1:
     push %1                             ; vector
 %if %1 == 2 || %1 == 8 || %1 == 18
     jmp paranoid_common
+%elif %1 == 1
+    jmp debug_entry
 %else
     jmp isr_common
 %endif
 %endmacro
 
-%macro PUSH_GPRS 0
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
-%endmacro
-
-%macro POP_GPRS 0
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
-%endmacro
-
 ; Offset of the saved CS while only the vector and error code are on top of
 ; the hardware frame.
 %define STUB_CS (TF_CS - TF_VECTOR)
+
+%define STUB_RIP (TF_RIP - TF_VECTOR)
+
+; Interrupt delivery clears TF, NT and (through the gate) IF, but neither AC
+; nor DF [SDM 3A 6.12.1.3]: a user could enter with AC set, which would turn
+; SMAP off for the kernel, or with DF set, which the C++ ABI forbids. Every
+; entry therefore loads RFLAGS with nothing but the always-one bit (IF is
+; already clear); IRETQ puts the interrupted flags back.
+%macro CLEAN_RFLAGS 0
+    push 2
+    popfq
+%endmacro
 
 section .text
 align 16
@@ -91,7 +72,7 @@ isr_common:
     ; RSP now points at a complete TrapFrame and is 16-byte aligned: the CPU
     ; aligned it before pushing the 5-word iret frame, and we added 17 words.
     mov rdi, rsp
-    cld                                 ; the C++ ABI expects DF = 0
+    CLEAN_RFLAGS
     call trap_dispatch
 ; The way out of every interrupt and of a thread's first entry to user mode
 ; (x86_enter_user): RSP at a complete TrapFrame.
@@ -108,7 +89,7 @@ trap_return:
 align 16
 paranoid_common:
     PUSH_GPRS
-    cld
+    CLEAN_RFLAGS
     ; r12 = GS base at entry, r13 = this CPU's CpuLocal; both callee-saved,
     ; and their interrupted values are already in the frame.
     mov r13, rsp
@@ -152,6 +133,54 @@ paranoid_common:
     POP_GPRS
     add rsp, TF_RIP - TF_VECTOR
     iretq
+
+; #DB arrives on its own IST stack (cpu/gdt.h says why).
+;  - From user mode it is an ordinary exception: the stub moves its frame to
+;    the thread's kernel stack, where the CPU would have put it without IST,
+;    and continues as isr_common (the thread may be killed and switched away
+;    from, which must not happen on a per-CPU stack).
+;  - In the kernel, traps at [x86_sysenter_entry, x86_sysenter_tf_end] are
+;    the single steps a user's TF carries into SYSENTER (SYSENTER does not
+;    clear TF) until the entry's POPFQ clears it: dropped without touching
+;    anything, GS included (it is still the user's there).
+;  - Any other kernel #DB takes the paranoid path, which finds GS by MSR:
+;    trap_dispatch drops a single-step left pending by MOV SS/POP SS before
+;    SYSCALL or INT and reports anything else.
+align 16
+debug_entry:
+    test byte [rsp + STUB_CS], 3
+    jz .kernel
+    push rax
+    push rcx
+    mov rcx, rsp                        ; the IST stack: rcx, rax, vector .. ss
+    mov rax, rsp
+    and rax, -CPU_STACK_SIZE
+    mov rax, [rax + CPU_STACK_SIZE - 8] ; this CPU's CpuLocal (top word of the IST stack)
+    mov rax, [rax + CPU_KERNEL_RSP]     ; the thread's kernel stack top (TSS.RSP0)
+    lea rsp, [rax - 7 * 8]
+%assign i 0
+%rep 7
+    mov rax, [rcx + 16 + i * 8]
+    mov [rsp + i * 8], rax
+%assign i i + 1
+%endrep
+    mov rax, [rcx + 8]
+    mov rcx, [rcx]
+    jmp isr_common
+.kernel:
+    push rax
+    lea rax, [rel x86_sysenter_entry]
+    cmp [rsp + 8 + STUB_RIP], rax
+    jb .paranoid
+    lea rax, [rel x86_sysenter_tf_end]
+    cmp [rsp + 8 + STUB_RIP], rax
+    ja .paranoid
+    pop rax
+    add rsp, STUB_RIP                   ; drop vector and error code
+    iretq
+.paranoid:
+    pop rax
+    jmp paranoid_common
 
 %assign v 0
 %rep 256

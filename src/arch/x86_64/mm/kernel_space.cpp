@@ -8,6 +8,7 @@
 #include "arch/x86_64/mm/address_space.h"
 #include "arch/x86_64/mm/kernel_space.h"
 #include "arch/x86_64/mm/page_table.h"
+#include "arch/x86_64/mm/user_copy.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
@@ -131,10 +132,15 @@ u64 paging_init(u64 phys_top) {
         x86::write_cr4(x86::read_cr4() | kCr4Pcide);
         x86::AddressSpace::enable_pcid();
     }
+    // Nothing below the kernel half is mapped in these tables, and nothing
+    // the kernel executes or touches directly is a user page: SMEP and SMAP
+    // can come on now, before any AP copies this CPU's CR4.
+    x86::protection_init_boot();
+    u64 cr4 = x86::read_cr4();
     klog::info("paging: kernel tables at 0x%lx, NX %s, direct map of %lu MiB at 0x%lx",
                g_kernel_table.pml4_phys(), nx ? "on" : "unavailable", top >> 20, mm::kDirectMapBase);
-    klog::report("paging", "nx=%u global=%u pcid=%u", nx, g_global != PageFlags::kNone,
-                 x86::AddressSpace::pcid_enabled());
+    klog::report("paging", "nx=%u global=%u pcid=%u smep=%u smap=%u", nx, g_global != PageFlags::kNone,
+                 x86::AddressSpace::pcid_enabled(), (cr4 & x86::kCr4Smep) != 0, (cr4 & x86::kCr4Smap) != 0);
     return top;
 }
 

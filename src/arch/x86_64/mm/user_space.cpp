@@ -1,8 +1,10 @@
 // arch::UserSpace: the generic kernel's handle on a user address space.
+#include "arch/x86_64/cpu/syscall_entry.h"
 #include "arch/x86_64/mm/address_space.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
+#include "lib/abi/syscall.h"
 
 namespace arch {
 
@@ -12,6 +14,7 @@ namespace {
 x86::AddressSpace* as(UserSpace* s) { return reinterpret_cast<x86::AddressSpace*>(s); }
 
 void free_user_leaf(u64 phys, x86::PageSize size) {
+    if (x86::is_entry_page_frame(phys)) return;  // shared by every task
     usize pages = x86::page_bytes(size) / mm::kPageSize;
     for (usize i = 0; i < pages; i++) mm::frames().free(phys + i * mm::kPageSize);
 }
@@ -20,7 +23,15 @@ void free_user_leaf(u64 phys, x86::PageSize size) {
 
 UserSpace* uspace_create() { return reinterpret_cast<UserSpace*>(x86::AddressSpace::create()); }
 
-usize uspace_destroy(UserSpace* space) { return x86::AddressSpace::destroy(as(space), free_user_leaf); }
+usize uspace_destroy(UserSpace* space) {
+    usize shared = 0;
+    const u64 entry_pages[] = {abi::kEntryPage64, abi::kEntryPage32};
+    for (u64 page : entry_pages) {
+        x86::Translation t;
+        if (as(space)->translate(page, t) == x86::PageTableError::kOk && x86::is_entry_page_frame(t.phys)) shared++;
+    }
+    return x86::AddressSpace::destroy(as(space), free_user_leaf) - shared;
+}
 
 bool uspace_map_new(UserSpace* space, u64 virt, u32 flags, u64* phys_out) {
     if (virt < kUserBase || virt >= kUserTop) return false;

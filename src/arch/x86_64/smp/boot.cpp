@@ -8,9 +8,11 @@
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
+#include "arch/x86_64/cpu/syscall_entry.h"
 #include "arch/x86_64/cpu/vectors.h"
 #include "arch/x86_64/mm/address_space.h"
 #include "arch/x86_64/mm/kernel_space.h"
+#include "arch/x86_64/mm/user_copy.h"
 #include "arch/x86_64/smp/placement.h"
 #include "arch/x86_64/smp/smp.h"
 #include "arch/x86_64/smp/trampoline.h"
@@ -268,9 +270,14 @@ StartReport start_aps(const acpi::Madt& madt, const mb2::Info& info, u64 info_ph
 // interrupts off (see ap_entry64 in trampoline.asm).
 extern "C" [[noreturn]] void ap_main(x86::CpuLocal* c) {
     using namespace x86;
+    // The boot CPU's CR4: PGE, PCIDE, SMEP and SMAP among others, so every
+    // CPU enforces the same protections (EFER.NXE came with the trampoline).
+    // AC is 0 after INIT; cleared anyway, as on the boot CPU, since SMAP
+    // means nothing while it is set.
+    write_cr4(smp::g_bsp_cr4);
+    clear_ac();
     // Tables first, so that even an AP that arrives too late takes an NMI
     // (QEMU's inject-nmi reaches every CPU) on a proper IST stack.
-    write_cr4(smp::g_bsp_cr4);
     percpu_load(*c);
     idt_load();
     CpuState expected = CpuState::kStarting;
@@ -284,6 +291,7 @@ extern "C" [[noreturn]] void ap_main(x86::CpuLocal* c) {
     AddressSpace::kernel().activate();
     fpu_init_cpu();
     smp::init_this_cpu();
+    entry_init_cpu();
     report_cpu_state();
     __atomic_fetch_or(&smp::g_online_mask, u64(1) << c->cpu_id, __ATOMIC_ACQ_REL);
     __atomic_fetch_add(&smp::g_online, 1, __ATOMIC_ACQ_REL);

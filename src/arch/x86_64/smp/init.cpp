@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
+#include "arch/x86_64/cpu/syscall_entry.h"
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
@@ -43,6 +44,8 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     if (!percpu_alloc_stacks(bsp)) panic("no memory for the boot CPU's stacks");
     smp::install_ipi_handlers();
     smp::init_this_cpu();
+    entry_init_boot(info.cmdline);
+    entry_init_cpu();
     g_have_ioapic = madt && ioapic::init(*madt);
 
     smp::StartReport rep{1, 1, 0, 0, 0, 0, 0};

@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
 #include "arch/x86_64/cpu/vectors.h"
+#include "arch/x86_64/mm/user_copy.h"
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
@@ -152,6 +153,48 @@ bool ioapic_route() {
                          count, us);
 }
 
+// With SMAP, an interrupt must not run its handler with the interrupted
+// code's AC (the CPU keeps it [SDM 3A 6.12.1]; the entry stubs clear it).
+// Sets AC, takes a self-IPI, and checks the handler saw AC = 0 and that
+// IRETQ gave AC = 1 back.
+constexpr u64 kRflagsAc = u64(1) << 18;
+volatile u64 g_handler_flags = 0;
+volatile bool g_handler_ran = false;
+
+u64 rflags() {
+    u64 f;
+    asm volatile("pushfq; popq %0" : "=r"(f)::"memory");
+    return f;
+}
+
+void note_flags(TrapFrame&) {
+    g_handler_flags = rflags();
+    g_handler_ran = true;
+}
+
+bool entry_clears_ac() {
+    if (!smap_enabled()) return selftest::tap(true, "smap: AC on interrupt entry # SKIP no SMAP");
+    set_interrupt_handler(kVectorSelftest, note_flags);
+    arch::preempt_disable();
+    cli();
+    asm volatile("stac" ::: "memory");
+    lapic::send_ipi(lapic::id(), kVectorSelftest);
+    sti();
+    u64 end = arch::time_ns() + kSettleMs * 1000000;
+    while (!g_handler_ran && arch::time_ns() < end) pause();
+    cli();
+    u64 after = rflags();
+    asm volatile("clac" ::: "memory");
+    sti();
+    arch::preempt_enable();
+    set_interrupt_handler(kVectorSelftest, count_hit);
+    bool handler_ac = (g_handler_flags & kRflagsAc) != 0, restored_ac = (after & kRflagsAc) != 0;
+    klog::report("selftest entry-ac", "ran=%u handler_ac=%u restored_ac=%u", g_handler_ran, handler_ac,
+                 restored_ac);
+    return selftest::tap(g_handler_ran && !handler_ac && restored_ac,
+                         "smap: an interrupt taken with AC set runs its handler with AC clear, IRETQ restores it");
+}
+
 }  // namespace
 }  // namespace x86
 
@@ -167,6 +210,8 @@ bool run_smp_selftests() {
     ok &= ipis();
     ok &= timers();
     if (smp::have_ioapic()) ok &= ioapic_route();
+    ok &= entry_clears_ac();
+    ok &= protection_selftest();  // SMEP/SMAP/NXE on every CPU (mm/user_copy_selftest.cpp)
     return ok;
 }
 
