@@ -10,7 +10,7 @@ import tempfile
 
 from lib import PASS, Case, check_status, check_tap, check_verdict, parse_value, require
 
-_USER_RE = re.compile(r"^([a-z]+): (.*)$")
+_USER_RE = re.compile(r"^([a-z][a-z0-9]*): (.*)$")
 _KV_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
 
 
