@@ -5,6 +5,9 @@ register itself; these checks read its result lines, the kernel's `entry`
 line (which instruction each entry page uses) and the per-CPU MSR values in
 the `cpu-state` lines, and every kill report the kernel printed."""
 
+import os
+import re
+
 from lib import PASS, Case, check_status, check_tap, check_verdict, require
 from sched import check_init, check_reaped, user_records
 
@@ -173,7 +176,51 @@ def hostile_args(tf_kinds, canonical, sysenter=False, tf32=()):
 
 ALL = ("allones", "flags", "movss")
 
+_DEF = os.path.join(os.path.dirname(__file__), "..", "..", "src", "lib", "abi", "syscalls.def")
+_CALL_RE = re.compile(r"^\s*\d+\s+(\w+)\((.*)\)\s*->\s*(\w+)(.*)$")
+
+
+def pointer_args():
+    """(call, argument, privileged) for every in_ptr/out_ptr argument of a
+    call that returns, read from syscalls.def itself."""
+    out = []
+    with open(_DEF) as f:
+        for line in f:
+            m = _CALL_RE.match(line.split("#")[0])
+            if not m or "noreturn" in m.group(4):
+                continue
+            for arg in filter(None, (a.strip() for a in m.group(2).split(","))):
+                typ, name = arg.split()
+                if typ in ("in_ptr", "out_ptr"):
+                    out.append((m.group(1), name, "privileged" in m.group(4)))
+    return out
+
+
+def bad_pointers_case(boot):
+    """Every pointer argument of every call, from init (privileged) and from
+    an ordinary task: NULL, kernel, unmapped and non-canonical addresses
+    all give -kFault (-kPermission for init's calls made by another task)."""
+    expected = pointer_args()
+    require(expected, "syscalls.def has no pointer arguments?")
+    for program, privileged in (("init", True), ("entrytest", False)):
+        rows = user_records(boot, program, "bad-pointer")
+        got = sorted((r["call"], r["arg"]) for r in rows)
+        require(got == sorted((c, a) for c, a, _ in expected), f"{program}: bad-pointer lines for {got}")
+        for r in rows:
+            priv = next(p for c, a, p in expected if (c, a) == (r["call"], r["arg"]))
+            want = -5 if priv and not privileged else -2
+            for k in ("null", "kernel", "unmapped", "noncanonical", "noncanonical_high"):
+                require(r[k] == want, f"{program}: {r['call']}({r['arg']}={k}) = {r[k]}, expected {want}")
+        summary = user_records(boot, program, "bad-pointers")
+        require(len(summary) == 1 and summary[0]["failed"] == 0, f"{program}: {summary}")
+    require(not boot.records("task-killed"), "a bad pointer killed a task")
+    check_init(boot, 1)
+    check_verdict(boot, "pass")
+    check_status(boot, PASS)
+
 CASES = [
+    Case("qemu-entry-bad-pointers", ["--smp", "2", "--program", "init shutdown badptr",
+                                     "--program", "entrytest badptr"], bad_pointers_case),
     Case("qemu-entry-paths-4cpu-intel", ["--smp", "4"] + paths_args("syscall", ALL, "sysenter32"),
          paths_case(4, True, "syscall", "sysenter32", ALL, with32=True), timeout=120),
     Case("qemu-entry-paths-4cpu-amd", ["--smp", "4", "--cpu", "amd"] + paths_args("syscall", ALL, "syscall32"),

@@ -22,6 +22,9 @@
 //       the task must be killed with #GP, the kernel never faults.
 //   entrytest sysenter-direct
 //       SYSENTER in 64-bit mode on an AMD CPU: a clean fault (#UD, or #GP).
+//   entrytest badptr
+//       every pointer argument of every system call with bad addresses
+//       (lib/user/bad_pointers.h): -kFault, or -kPermission for init's calls.
 //   entrytest bench [iters=N]
 //       null-call (probe) round trips through each path on this CPU, as
 //       time-stamp-counter ticks per call (retired instructions under QEMU
@@ -29,6 +32,7 @@
 //
 // Result lines: `entrytest: TOPIC key=value ...`; test/boot/entry.py reads them.
 #include "lib/kstd/string.h"
+#include "lib/user/bad_pointers.h"
 #include "lib/user/entry.h"
 #include "lib/user/lstar.h"
 
@@ -451,6 +455,7 @@ int main(int argc, char** argv) {
     if (kstd::strcmp(cmd, "canonical") == 0) return cmd_canonical(args);
     if (kstd::strcmp(cmd, "sysenter-direct") == 0) return cmd_sysenter_direct();
     if (kstd::strcmp(cmd, "bench") == 0) return cmd_bench(args);
+    if (kstd::strcmp(cmd, "badptr") == 0) return lstar::check_bad_pointers("entrytest", false) == 0 ? 0 : 1;
     lstar::printf("entrytest: unknown command %s\n", cmd);
     return 2;
 }

@@ -2,7 +2,10 @@
 // task, waits for them and reports whether each ended as its module string
 // said it would.
 //
-// argv: `init [shutdown]`. With `shutdown`, init powers the machine off at the
+// argv: `init [shutdown] [badptr]`. With `badptr`, init first checks that
+// every pointer argument of every system call, its privileged ones included,
+// refuses bad addresses (lib/user/bad_pointers.h); a failure counts as a
+// mismatch. With `shutdown`, init powers the machine off at the
 // end with the verdict pass (every expectation met) or fail; otherwise its
 // thread exits and the kernel keeps running.
 //
@@ -26,6 +29,7 @@
 //   init: done started=N ok=N mismatched=N
 // E is the positive abi::Error; every unexpected outcome counts as mismatched.
 #include "lib/kstd/string.h"
+#include "lib/user/bad_pointers.h"
 #include "lib/user/lstar.h"
 
 namespace {
@@ -94,6 +98,7 @@ bool has_word(int argc, char** argv, const char* word) {
 int main(int argc, char** argv) {
     usize count = 0;
     u64 started = 0, ok = 0, mismatched = 0;
+    if (has_word(argc, argv, "badptr")) mismatched += lstar::check_bad_pointers("init", true);
 
     // Start every module after init's own (index 0).
     for (u64 index = 1;; ++index) {
