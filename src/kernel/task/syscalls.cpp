@@ -26,9 +26,8 @@ using sched::Thread;
 bool g_selftests_ok = true;
 
 // vm_alloc hands out up to 256 MiB per task, from where the loader set
-// vm_next (kVmBase64 / kVmBase32 in task.cpp).
+// vm_next (kVmBase64 / kVmBase32, task.h).
 constexpr u64 kVmWindow = u64(256) << 20;
-constexpr u64 kVmBase64 = 0x0000100000000000, kVmBase32 = 0x0000000040000000;
 // One vm_map call maps at most this much.
 constexpr u64 kMaxMapBytes = kVmWindow;
 constexpr usize kMaxWrite = 64 * 1024;

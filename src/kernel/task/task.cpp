@@ -26,10 +26,6 @@ constexpr u64 kStackPages = 16;
 constexpr u64 kCompatImageTop = abi::kStackTop32 - (kStackPages + 1) * mm::kPageSize;
 constexpr usize kMaxArgs = 32;
 
-// Where vm_alloc starts: far above any 64-bit program, and for a 32-bit task
-// at 1 GiB, between the program (linked at 4 MiB or 128 MiB) and its stack.
-constexpr u64 kVmBase64 = 0x0000100000000000;
-constexpr u64 kVmBase32 = 0x0000000040000000;
 
 // The auxiliary vector entries the loader passes, AT_NULL included.
 constexpr usize kAuxEntries = 7;

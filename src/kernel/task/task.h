@@ -13,6 +13,11 @@ namespace task {
 
 constexpr u32 kMaxThreads = 64;  // threads a task may have at once
 
+// Where vm_alloc starts: far above any 64-bit program, and for a 32-bit task
+// at 1 GiB, between the program (linked at 4 MiB or 128 MiB) and its stack.
+constexpr u64 kVmBase64 = 0x0000100000000000;
+constexpr u64 kVmBase32 = 0x0000000040000000;
+
 struct ThreadSlot {
     sched::Thread* thread;  // nullptr once reaped
     u64 tid;
