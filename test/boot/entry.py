@@ -113,28 +113,28 @@ TF_KINDS = ("syscall", "int80", "movss-syscall", "movss-int80")
 TF_KINDS_INTEL = ("sysenter", "movss-sysenter")
 
 
+def check_tf_kills(boot, kills, program, kinds, after_landing):
+    """Each `PROGRAM tf kind=K` task was killed by #DB exactly where the
+    program said (expect_rip; 0 = after the SYSENTER landing)."""
+    tf = {r["kind"]: r for r in user_records(boot, program, "tf")}
+    require(sorted(tf) == sorted(kinds), f"{program} tf lines for {sorted(tf)}")
+    for kind, r in tf.items():
+        k = kills.get(r["tid"])
+        require(k is not None, f"{program} tf {kind}: thread {r['tid']} was not killed")
+        rip = r["expect_rip"] or after_landing
+        require(k["vector"] == 1 and k["rip"] == rip,
+                f"{program} tf {kind}: killed with vector {k['vector']} at {k['rip']:#x}, expected #DB at {rip:#x}")
+
+
 def hostile_case(tf_kinds, canonical, sysenter_vector=None, tf32=()):
     def check(boot):
         check_tap(boot)
         entry = boot.record("entry", ("landing64", "landing32"))
         kills = {k["tid"]: k for k in boot.records("task-killed")}
-        tf = {r["kind"]: r for r in user_records(boot, "entrytest", "tf")}
-        require(sorted(tf) == sorted(tf_kinds), f"tf lines for {sorted(tf)}")
-        for kind, r in tf.items():
-            k = kills.get(r["tid"])
-            require(k is not None, f"tf {kind}: thread {r['tid']} was not killed")
-            rip = r["expect_rip"] or entry["landing64"] + 1
-            require(k["vector"] == 1 and k["rip"] == rip,
-                    f"tf {kind}: killed with vector {k['vector']} at {k['rip']:#x}, expected #DB at {rip:#x}")
-        tf = {r["kind"]: r for r in user_records(boot, "entrytest32", "tf")}
-        require(sorted(tf) == sorted(tf32), f"32-bit tf lines for {sorted(tf)}")
-        for kind, r in tf.items():
-            k = kills.get(r["tid"])
-            require(k is not None, f"32-bit tf {kind}: thread {r['tid']} was not killed")
-            # After SYSENTER the trap follows the landing's 2-byte MOV EDX, EBP.
-            rip = r["expect_rip"] or entry["landing32"] + 2
-            require(k["vector"] == 1 and k["rip"] == rip,
-                    f"32-bit tf {kind}: killed with vector {k['vector']} at {k['rip']:#x}, expected #DB at {rip:#x}")
+        # After SYSENTER the trap follows the landing's first instruction:
+        # POP RDX (1 byte) in the 64-bit page, MOV EDX, EBP (2) in the 32-bit one.
+        check_tf_kills(boot, kills, "entrytest", tf_kinds, entry["landing64"] + 1)
+        check_tf_kills(boot, kills, "entrytest32", tf32, entry["landing32"] + 2)
         can = {r["insn"]: r for r in user_records(boot, "entrytest", "canonical")}
         require(sorted(can) == sorted(canonical), f"canonical lines for {sorted(can)}")
         for insn, r in can.items():
