@@ -27,10 +27,10 @@ SI_REGS   equ 32        ; u64 regs[16]: rax rbx rcx rdx rsi rdi rbp rsp r8..r15
 SI_RFLAGS equ 32 + 16*8 ; u64 rflags
 
 SYS_THREAD_EXIT equ 1   ; abi::kSysThreadExit
-SYSCALL_VECTOR  equ 0x80
 
 extern lstar_start_info
 extern start_main
+extern lstar_syscall6
 
 section .text
 
@@ -77,9 +77,15 @@ lstar_thread_entry:
     xor ebp, ebp
     and rsp, -16
     call rax
-    mov eax, SYS_THREAD_EXIT        ; thread_exit(0)
-    xor edi, edi
-    int SYSCALL_VECTOR
+    mov edi, SYS_THREAD_EXIT        ; lstar_syscall6(thread_exit, 0, ...): through the entry page
+    xor esi, esi
+    xor edx, edx
+    xor ecx, ecx
+    xor r8d, r8d
+    xor r9d, r9d
+    push 0                          ; keeps RSP 16-aligned at the CALL
+    push 0                          ; the sixth argument, on the stack
+    call lstar_syscall6
     ud2
 .end:
 
