@@ -32,8 +32,6 @@ struct SwitchFrame {
     u64 r15, r14, r13, r12, rbx, rbp, rip;
 };
 
-bool g_reload_ss = false;  // AMD: see context_switch
-
 constexpr u64 kRflagsIf = 1 << 9;
 constexpr u64 kRflagsReserved1 = 1 << 1;  // always reads as 1
 
@@ -99,7 +97,7 @@ void context_switch(ThreadContext& prev, ThreadContext& next, void* current, con
     // SS selector without reloading its cached attributes, which a 32-bit
     // task would then run with [AMD APM 3 SYSRET; Linux's
     // X86_BUG_SYSRET_SS_ATTRS]. The switched-to thread may leave by SYSRET.
-    if (g_reload_ss) {
+    if (x86::boot_cpu_features().vendor == x86::Vendor::kAmd) {
         u16 ss;
         asm volatile("mov %%ss, %0" : "=r"(ss));
         if (ss != x86::kKernelData) asm volatile("mov %0, %%ss" ::"r"(u16(x86::kKernelData)));
@@ -113,7 +111,6 @@ void context_adopt_current(ThreadContext& ctx, u64 stack_top, void* current) {
     ctx = {};
     ctx.stack_top = stack_top ? stack_top : x86::this_cpu().idle_stack.top;
     x86::this_cpu().current = current;
-    g_reload_ss = x86::boot_cpu_features().vendor == x86::Vendor::kAmd;
 }
 
 // One GS-relative instruction each, so a migration cannot split the update

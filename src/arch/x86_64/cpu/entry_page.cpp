@@ -28,13 +28,16 @@ x86::EntryChoice g_choice{x86::EntryKind::kInt80, x86::EntryKind::kInt80};
 u64 g_frame[2];    // physical frames: [0] 64-bit page, [1] 32-bit page
 u64 g_landing[2];  // user addresses SYSEXIT returns to
 
+static_assert(abi::kEntrySyscall + abi::kEntryInt80_32 == abi::kEntrySyscall32 &&
+              abi::kEntrySysenter + abi::kEntryInt80_32 == abi::kEntrySysenter32,
+              "a 32-bit path is its 64-bit one + kEntryInt80_32");
+
+// The name the tracer and the probe call use for what `k` enters as.
 const char* kind_name(x86::EntryKind k, bool compat) {
-    switch (k) {
-    case x86::EntryKind::kSyscall: return compat ? "syscall32" : "syscall";
-    case x86::EntryKind::kSysenter: return compat ? "sysenter32" : "sysenter";
-    case x86::EntryKind::kInt80: return compat ? "int80-32" : "int80";
-    }
-    return "?";
+    abi::EntryPath p = k == x86::EntryKind::kSyscall    ? abi::kEntrySyscall
+                       : k == x86::EntryKind::kSysenter ? abi::kEntrySysenter
+                                                        : abi::kEntryInt80;
+    return abi::kEntryPathNames[compat ? p + abi::kEntryInt80_32 : p];
 }
 
 // What each mode may use on this CPU: SYSCALL from 64-bit code wherever

@@ -72,6 +72,43 @@ void entry_init_cpu() {
     wrmsr(kMsrSysenterEip, reinterpret_cast<u64>(x86_sysenter_entry));
 }
 
+void run_syscall(TrapFrame& f, u8 path) {
+    arch::SyscallRequest r{};
+    switch (path) {
+    case abi::kEntryInt80:
+    case abi::kEntrySyscall:
+    case abi::kEntrySysenter:
+        r = {f.rax, {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9}, path, false};
+        break;
+    case abi::kEntryInt80_32:
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), lo32(f.rbp)}, path, true};
+        break;
+    case abi::kEntrySyscall32:
+        // ECX held the return EIP: the stub moved the second argument to EBP.
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rbp), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true};
+        break;
+    case abi::kEntrySysenter32:
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true};
+        break;
+    }
+    // The 32-bit SYSCALL and SYSENTER conventions have no register left for
+    // the sixth argument: it is on the user stack.
+    bool stack_arg = path == abi::kEntrySyscall32 || path == abi::kEntrySysenter32;
+    sti();
+    u64 result = stack_arg && !read_user_u32(f.rsp, r.args[5]) ? u64(-i64(abi::kFault))
+                                                                : u64(run_syscall_hook(r));
+    cli();
+    if (!r.compat) {
+        f.rax = result;
+    } else {
+        f.rax = lo32(result);
+        // SYSEXIT needs EDX for the return EIP: the 32-bit landing moves the
+        // high half from EBP (and restores the caller's EBP from the stack).
+        if (path == abi::kEntrySysenter32) f.rbp = result >> 32;
+        else f.rdx = result >> 32;
+    }
+}
+
 }  // namespace x86
 
 // Called by the three stubs of entry/syscall.asm with interrupts off on the
@@ -79,8 +116,6 @@ void entry_init_cpu() {
 extern "C" u64 x86_syscall_dispatch(x86::TrapFrame* f) {
     using namespace x86;
     u8 path = u8(f->error_code);
-    arch::SyscallRequest r{};
-    bool arg_fault = false;
     if (path == abi::kEntrySysenter) {
         // SYSENTER saved nothing: complete the frame as the entry page's
         // stub left things (docs/abi.md). The user's IF was set (ring 3
@@ -95,34 +130,7 @@ extern "C" u64 x86_syscall_dispatch(x86::TrapFrame* f) {
             f->rip = sysenter_landing(false);
         }
     }
-    switch (path) {
-    case abi::kEntrySyscall:
-    case abi::kEntrySysenter:
-        r = {f->rax, {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, path, false};
-        break;
-    case abi::kEntrySyscall32:
-        // ECX held the return EIP: the stub moved the second argument to EBP.
-        r = {lo32(f->rax), {lo32(f->rbx), lo32(f->rbp), lo32(f->rdx), lo32(f->rsi), lo32(f->rdi), 0}, path,
-             true};
-        break;
-    case abi::kEntrySysenter32:
-        r = {lo32(f->rax), {lo32(f->rbx), lo32(f->rcx), lo32(f->rdx), lo32(f->rsi), lo32(f->rdi), 0}, path,
-             true};
-        break;
-    }
-    sti();
-    if (r.compat) arg_fault = !read_user_u32(f->rsp, r.args[5]);
-    u64 result = arg_fault ? u64(-i64(abi::kFault)) : u64(run_syscall_hook(r));
-    cli();
-    if (!r.compat) {
-        f->rax = result;
-    } else {
-        f->rax = lo32(result);
-        // SYSEXIT needs EDX for the return EIP: the 32-bit landing moves the
-        // high half from EBP (and restores the caller's EBP from the stack).
-        if (path == abi::kEntrySysenter32) f->rbp = result >> 32;
-        else f->rdx = result >> 32;
-    }
+    run_syscall(*f, path);
     run_interrupt_exit_hook(true);
     check_user_return(*f);
 

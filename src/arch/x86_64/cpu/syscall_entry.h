@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/trap_frame.h"
 #include "lib/kstd/types.h"
 
 namespace x86 {
@@ -37,6 +38,11 @@ void entry_init_boot(const char* cmdline);
 // SYSENTER stack is its own entry stack). After percpu_alloc_stacks.
 void entry_init_cpu();
 const EntryChoice& entry_choice();
+// Runs the system call in `frame`, which entered by `path` (an
+// abi::EntryPath): reads the number and arguments by that path's
+// convention, calls the kernel's hook with interrupts on, and stores the
+// result where the path returns it. Interrupts are off before and after.
+void run_syscall(TrapFrame& frame, u8 path);
 // Where SYSEXIT returns to in each entry page.
 u64 sysenter_landing(bool compat);
 // True for the entry pages' frames, which user spaces share and never free.

@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
 #include "arch/x86_64/cpu/percpu.h"
+#include "arch/x86_64/cpu/syscall_entry.h"
 #include "arch/x86_64/cpu/trap_frame.h"
 #include "arch/x86_64/cpu/vectors.h"
 #include "arch/x86_64/mm/kernel_space.h"
@@ -110,36 +111,10 @@ bool debug_trap_carried_in(const x86::TrapFrame& f) {
     constexpr u64 kDr6SingleStep = 1 << 14;
     u64 dr6;
     asm volatile("mov %%dr6, %0" : "=r"(dr6));
-    if (!(dr6 & kDr6SingleStep) || (f.rflags & (1 << 8))) return false;
+    if (!(dr6 & kDr6SingleStep) || (f.rflags & x86::kFlagTf)) return false;
     asm volatile("mov %0, %%dr6" ::"r"(u64(0xFFFF0FF0)));  // DR6's bits are sticky [SDM 3B 18.2.3]
     klog::report("debug-trap-dropped", "cpu=%u rip=0x%lx", arch::cpu_id(), f.rip);
     return true;
-}
-
-// int 0x80. 64-bit tasks: RAX = number, arguments in RDI, RSI, RDX, R10,
-// R8, R9 (the SYSCALL order, so one convention serves every entry path),
-// result in RAX. 32-bit tasks: EAX = number, arguments in EBX, ECX, EDX,
-// ESI, EDI, EBP, result in EDX:EAX. Every other register is preserved.
-void syscall_trap(x86::TrapFrame& f) {
-    arch::SyscallRequest r{};
-    if (f.cs == x86::kUserCode32) {
-        r = {f.rax & 0xFFFFFFFF,
-             {f.rbx & 0xFFFFFFFF, f.rcx & 0xFFFFFFFF, f.rdx & 0xFFFFFFFF, f.rsi & 0xFFFFFFFF,
-              f.rdi & 0xFFFFFFFF, f.rbp & 0xFFFFFFFF},
-             abi::kEntryInt80_32,
-             true};
-    } else {
-        r = {f.rax, {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9}, abi::kEntryInt80, false};
-    }
-    x86::sti();
-    u64 result = u64(g_hooks.syscall(r));
-    x86::cli();
-    if (r.compat) {
-        f.rax = result & 0xFFFFFFFF;
-        f.rdx = result >> 32;
-    } else {
-        f.rax = result;
-    }
 }
 
 [[noreturn]] void user_fault(const x86::TrapFrame& f, u64 vector) {
@@ -181,7 +156,7 @@ void check_user_return(const TrapFrame& f) {
     // IRETQ to a non-canonical RIP faults in ring 0, and Intel's SYSRET does
     // so with the user's RSP and GS already loaded: the task gets the #GP
     // its own instruction would have caused instead.
-    if (f.rip >= 0x0000800000000000 && g_hooks.user_fault) user_fault(f, 13);
+    if (f.rip >= arch::kUserTop && g_hooks.user_fault) user_fault(f, 13);
 }
 
 }  // namespace x86
@@ -202,7 +177,8 @@ extern "C" void trap_dispatch(x86::TrapFrame* frame) {
         // A software interrupt: no EOI. Only reachable from ring 3 through
         // the DPL 3 gate (or from the kernel by mistake, which is a bug).
         if (!from_user(*frame) || !g_hooks.syscall) fault_report(*frame);
-        syscall_trap(*frame);
+        // The convention follows the task's mode (docs/abi.md).
+        x86::run_syscall(*frame, frame->cs == x86::kUserCode32 ? abi::kEntryInt80_32 : abi::kEntryInt80);
     } else if (v >= x86::kVectorPicBase && v < x86::kVectorPicBase + 16) {
         // A masked 8259 can still raise its spurious IRQ 7/15; the local
         // APIC's spurious vector needs no EOI [SDM 3A 11.9].
