@@ -72,19 +72,27 @@ bool run_selftests() {
         sleep_ns(10000000);
     }
     __atomic_store_n(&g_stop, true, __ATOMIC_RELEASE);
-    for (u32 i = 0; i < n; i++)
-        while (!__atomic_load_n(&spinners[i].done, __ATOMIC_ACQUIRE)) sleep_ns(1000000);
+    // A spinner that has never run cannot see g_stop either: wait a bounded
+    // time, so that such a CPU is reported below instead of hanging the boot.
+    u64 stop_limit = arch::time_ns() + kRunLimitNs;
+    bool all_done = false;
+    while (!all_done && arch::time_ns() < stop_limit) {
+        all_done = true;
+        for (u32 i = 0; i < n; i++) all_done &= __atomic_load_n(&spinners[i].done, __ATOMIC_ACQUIRE);
+        if (!all_done) sleep_ns(1000000);
+    }
     bool all_ran = true, pinned = true;
     for (u32 i = 0; i < n; i++) {
         const Spinner& s = spinners[i];
-        klog::report("selftest", "sched-spinner cpu=%u count=%lu ran_on=0x%lx wrong_cpu=%u", s.cpu, s.count, s.ran_on,
-                     s.wrong_cpu);
+        klog::report("selftest", "sched-spinner cpu=%u count=%lu ran_on=0x%lx wrong_cpu=%u done=%u", s.cpu, s.count,
+                     s.ran_on, s.wrong_cpu, s.done);
         all_ran &= s.count > 0;
         pinned &= s.ran_on == (u64(1) << s.cpu) && s.wrong_cpu == 0;
     }
     ok &= selftest::tap(all_ran, "%u kernel threads that never yield all ran (%u per cpu, preempted)", n, kPerCpu);
     ok &= selftest::tap(pinned, "pinned kernel threads ran only on their cpu");
-    delete[] spinners;
+    ok &= selftest::tap(all_done, "every spinner stopped when told");
+    if (all_done) delete[] spinners;  // else a late spinner still writes to its Spinner: leak them
     // The reaper frees their stacks (with TLB shootdowns); wait for it, so
     // that no shootdown is still in flight when later tests start.
     u64 deadline = arch::time_ns() + 2000000000ull;
