@@ -147,11 +147,17 @@ void send_reschedule(u32 cpu);
 // wherever the path found them), zero-extended; the generic dispatcher
 // rebuilds typed arguments from them (a 64-bit argument takes two slots).
 // The result goes back in RAX (64-bit) or EDX:EAX (compat).
+//
+// IPC calls (lib/abi/ipc.h) also use `msg`: a 64-bit task's RDI, RSI, R10,
+// R8, R9 and R12 (cap or badge, tag, words 0..3) as they came in; a handler
+// that sets write_msg has them written back.
 struct SyscallRequest {
     u64 nr;
     u64 args[6];
     u8 path;      // abi::EntryPath
     bool compat;
+    bool write_msg;
+    u64 msg[6];
 };
 
 // What a user-mode exception looked like, for the kill report.
@@ -171,7 +177,7 @@ struct KernelHooks {
     void (*user_fault)(const UserFault& fault);  // an exception in user mode; must not return
     // A system call (see SyscallRequest); returns the result. Called with
     // interrupts on.
-    i64 (*syscall)(const SyscallRequest& request);
+    i64 (*syscall)(SyscallRequest& request);
     void (*cpu_start)();                       // an AP, once, before it enters its idle loop
 };
 void set_kernel_hooks(const KernelHooks& hooks);

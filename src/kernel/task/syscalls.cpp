@@ -283,7 +283,7 @@ void init(const mb2::Info& info, bool selftests_ok) {
     trace::init(info.cmdline);
 }
 
-i64 syscall(const arch::SyscallRequest& request) {
+i64 syscall(arch::SyscallRequest& request) {
     u64 nr = request.nr;
     if (nr >= abi::kSysCount) return err(abi::kNoSys);
     // Clamp the index after the bounds check so a mispredicted branch cannot
@@ -297,7 +297,7 @@ i64 syscall(const arch::SyscallRequest& request) {
     trace::Call traced;
     trace::begin(traced, *me->task, me->tid, u32(nr), args, request.path,
                  denied || !(call.flags & abi::kSysFlagNoReturn));
-    i64 result = denied ? err(abi::kPermission) : kSyscallTable[nr](args, request.path);
+    i64 result = denied ? err(abi::kPermission) : kSyscallTable[nr](args, request.path, request);
     trace::end(traced, result);
     return result;
 }

@@ -64,7 +64,7 @@ u64 kill_exit_code(Task* t);
 void thread_exiting(sched::Thread* t);
 void thread_reaped(sched::Thread* t);
 void user_fault(const arch::UserFault& fault);
-i64 syscall(const arch::SyscallRequest& request);
+i64 syscall(arch::SyscallRequest& request);
 
 // Ends every thread of `t`; the task's status becomes `status`.
 void kill(Task* t, u64 status);

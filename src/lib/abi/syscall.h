@@ -27,12 +27,21 @@ enum Error : i64 {
     kNoSys = 6,       // unknown system call number
     kBadImage = 7,    // the module is not a loadable program
     kExists = 8,      // already mapped (vm_map)
+    kTimeout = 9,     // an IPC call or receive waited its whole timeout
+    kBadSlot = 10,    // a capability slot is out of range or empty
+    kWrongType = 11,  // the capability names another kind of object
+    kNoRights = 12,   // the capability lacks a right the operation needs
+    kCancelled = 13,  // the partner died, or the object was deleted, while waiting
+    kNoSlot = 14,     // the capability space is full, or the destination slot is taken
+    kWouldBlock = 15, // a non-blocking receive or wait found nothing
 };
 // The word a trace prints after the result -e ("fault" for -kFault), or
 // nullptr if e is not an Error.
 inline constexpr const char* error_name(i64 e) {
-    constexpr const char* kNames[] = {"ok",        "invalid", "fault",  "no-memory", "not-found",
-                                      "permission", "no-sys", "bad-image", "exists"};
+    constexpr const char* kNames[] = {"ok",        "invalid", "fault",     "no-memory",  "not-found",
+                                      "permission", "no-sys",  "bad-image", "exists",     "timeout",
+                                      "bad-slot",   "wrong-type", "no-rights", "cancelled", "no-slot",
+                                      "would-block"};
     return e >= 0 && e < i64(sizeof kNames / sizeof kNames[0]) ? kNames[e] : nullptr;
 }
 

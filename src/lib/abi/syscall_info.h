@@ -28,6 +28,7 @@ enum SyscallFlag : u8 {
     kSysFlagNoReturn = 1 << 0,    // never returns to the caller
     kSysFlagPrivileged = 1 << 1,  // privileged tasks (init) only
     kSysFlagEntryPath = 1 << 2,   // the handler is told the abi::EntryPath
+    kSysFlagMessage = 1 << 3,     // an IPC call: message words beyond the arguments (lib/abi/ipc.h)
 };
 
 constexpr u32 kMaxSyscallArgs = 6;

@@ -24,7 +24,7 @@ void run_tick_hook();
 void run_idle_hook();
 void run_cpu_start_hook();
 // The system call and interrupt-exit hooks, for the fast entries.
-i64 run_syscall_hook(const arch::SyscallRequest& request);
+i64 run_syscall_hook(arch::SyscallRequest& request);
 void run_interrupt_exit_hook(bool to_user);
 // Kills the current task with #GP (the user_fault hook) if `frame` would
 // return to a non-canonical RIP, which IRETQ and SYSRET fault on in ring 0.

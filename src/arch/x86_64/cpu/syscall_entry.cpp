@@ -78,17 +78,18 @@ void run_syscall(TrapFrame& f, u8 path) {
     case abi::kEntryInt80:
     case abi::kEntrySyscall:
     case abi::kEntrySysenter:
-        r = {f.rax, {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9}, path, false};
+        r = {f.rax, {f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9}, path, false, false,
+             {f.rdi, f.rsi, f.r10, f.r8, f.r9, f.r12}};
         break;
     case abi::kEntryInt80_32:
-        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), lo32(f.rbp)}, path, true};
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), lo32(f.rbp)}, path, true, false, {}};
         break;
     case abi::kEntrySyscall32:
         // ECX held the return EIP: the stub moved the second argument to EBP.
-        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rbp), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true};
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rbp), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true, false, {}};
         break;
     case abi::kEntrySysenter32:
-        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true};
+        r = {lo32(f.rax), {lo32(f.rbx), lo32(f.rcx), lo32(f.rdx), lo32(f.rsi), lo32(f.rdi), 0}, path, true, false, {}};
         break;
     }
     // The 32-bit SYSCALL and SYSENTER conventions have no register left for
@@ -100,6 +101,16 @@ void run_syscall(TrapFrame& f, u8 path) {
     cli();
     if (!r.compat) {
         f.rax = result;
+        if (r.write_msg) {
+            // The IPC message registers (lib/abi/ipc.h): none of them is
+            // one the SYSRET or SYSEXIT exits load RIP, RSP or RFLAGS from.
+            f.rdi = r.msg[0];
+            f.rsi = r.msg[1];
+            f.r10 = r.msg[2];
+            f.r8 = r.msg[3];
+            f.r9 = r.msg[4];
+            f.r12 = r.msg[5];
+        }
     } else {
         f.rax = lo32(result);
         // SYSEXIT needs EDX for the return EIP: the 32-bit landing moves the

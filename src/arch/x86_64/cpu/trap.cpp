@@ -146,7 +146,7 @@ void run_cpu_start_hook() {
     if (g_hooks.cpu_start) g_hooks.cpu_start();
 }
 
-i64 run_syscall_hook(const arch::SyscallRequest& request) { return g_hooks.syscall(request); }
+i64 run_syscall_hook(arch::SyscallRequest& request) { return g_hooks.syscall(request); }
 
 void run_interrupt_exit_hook(bool to_user) {
     if (g_hooks.interrupt_exit) g_hooks.interrupt_exit(to_user);
