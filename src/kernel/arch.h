@@ -141,6 +141,19 @@ u32 preempt_count();
 
 // Makes `cpu` look at its run queue soon (reschedule IPI).
 void send_reschedule(u32 cpu);
+// Runs fn(arg) on every CPU online (this one included) with interrupts off,
+// returning when all have.
+void run_on_all_cpus(void (*fn)(void*), void* arg);
+// Loads an I/O permission bitmap into this CPU at once (as context_switch
+// would for `owner`), for a bitmap that changed under a running task.
+void io_bitmap_load(const u8* io_bitmap, const void* io_owner);
+
+// Device interrupt lines (ISA IRQs 0-15 on x86_64): attach routes the line
+// to a CPU and unmasks it; each interrupt calls handler(line) with
+// interrupts off. mask/unmask hold it back and let it through again.
+bool irq_attach(u32 line, void (*handler)(u32 line));
+void irq_mask(u32 line);
+void irq_unmask(u32 line);
 // A system call as the entry path found it. 64-bit tasks: args are RDI,
 // RSI, RDX, R10, R8, R9. Compatibility-mode tasks: args are the six 32-bit
 // argument slots of the 32-bit convention (EBX, ECX, EDX, ESI, EDI, EBP,

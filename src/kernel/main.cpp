@@ -2,6 +2,7 @@
 #include "kernel/acpi_discovery.h"
 #include "kernel/arch.h"
 #include "kernel/fault_inject.h"
+#include "kernel/ipc/ipc.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
@@ -91,7 +92,14 @@ void start_init(bool selftests_ok) {
         return;
     }
     i64 error = 0;
-    if (!task::spawn_module(0, abi::kDefaultPriority, ~0ull, true, error))
+    ipc::init(g_boot_info.cmdline);
+    task::Task* init = task::create_module(0, error);
+    if (init) {
+        ipc::give_root_caps(init);
+        i64 r = task::start_task(init, abi::kDefaultPriority, ~0ull, true);
+        if (r < 0) error = -r, init = nullptr;
+    }
+    if (!init)
         klog::error("cannot start init from module 0 ('%s'): error %ld; idling", g_boot_info.modules[0].string, error);
 }
 

@@ -54,17 +54,17 @@
 namespace manifest {
 
 constexpr u32 kMaxServers = 16;
-constexpr u32 kMaxGrants = 16;       // per server: endpoint, give, ioports and irq lines together
-constexpr usize kNameSize = 24;      // a name and its terminator
+constexpr u32 kMaxGrants = 16;   // per server: endpoint, give, ioports and irq lines together
+constexpr usize kNameSize = 24;  // a name and its terminator
 constexpr usize kMaxNameLength = kNameSize - 1;
-constexpr usize kArgsSize = 96;      // args and its terminator
+constexpr usize kArgsSize = 96;  // args and its terminator
 constexpr usize kMaxArgsLength = kArgsSize - 1;
 constexpr usize kMaxLineLength = 255;
 constexpr usize kMessageSize = 160;  // Result::message, enough for two full names and a word
 
 constexpr u32 kMinSlot = 1;
-constexpr u32 kMaxSlot = 255;  // abi::kCapSlots - 1
-constexpr u32 kMaxPriority = 31;  // abi::kMaxPriority
+constexpr u32 kMaxSlot = 255;         // abi::kCapSlots - 1
+constexpr u32 kMaxPriority = 31;      // abi::kMaxPriority
 constexpr u32 kDefaultPriority = 16;  // abi::kDefaultPriority
 constexpr u64 kAllCpus = ~u64{0};
 constexpr u64 kIoPortLimit = 0x10000;  // ports are 0..0xffff
@@ -80,8 +80,8 @@ enum class GrantKind : u8 {
 // One capability a server gets, in slot `slot`.
 struct Grant {
     GrantKind kind;
-    u32 slot;   // kMinSlot..kMaxSlot
-    u32 line;   // the manifest line it comes from
+    u32 slot;  // kMinSlot..kMaxSlot
+    u32 line;  // the manifest line it comes from
     // abi::CapRights. kOwnEndpoint: send | receive | grant; kEndpoint: as
     // given; kIoPorts, kIrq: abi::kRightControl (what using them takes).
     u32 rights;
@@ -105,7 +105,7 @@ struct Server {
     u64 cpus;      // non-zero affinity mask
     bool restart;
     bool privileged;
-    char args[kArgsSize];  // without the quotes; empty if none given
+    char args[kArgsSize];      // without the quotes; empty if none given
     Grant grants[kMaxGrants];  // in manifest order
     u32 grant_count;
 };

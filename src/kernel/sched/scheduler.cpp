@@ -149,7 +149,7 @@ void schedule_locked(Cpu& c) {
     task::Task* nt = next->task;
     if (!prev->task || !nt || task::space_of(prev->task) != task::space_of(nt))
         arch::uspace_activate(nt ? task::space_of(nt) : nullptr);
-    arch::context_switch(prev->ctx, next->ctx, next, nt ? task::io_bitmap_of(nt) : nullptr, nt);
+    arch::context_switch(prev->ctx, next->ctx, next, nt ? task::io_bitmap_of(nt) : nullptr, task::io_owner_of(nt));
     finish_switch();
 }
 
@@ -527,6 +527,59 @@ void wait(WaitQueue& q, bool (*ready)(void*), void* arg) {
     }
     q.lock.unlock();
     arch::irq_restore(f);
+}
+
+bool block(ksync::SpinLock& held, u64 deadline) {
+    Cpu& c = this_cpu();
+    Thread* t = c.current;
+    c.lock.lock();
+    // A kill sets `dying` before it kicks: either the kick's wake() finds
+    // this thread blocked, or this check sees the flag.
+    if (t->task && task::must_exit(t->task)) {
+        c.lock.unlock();
+        held.unlock();
+        return false;
+    }
+    t->state = ThreadState::kBlocked;
+    if (deadline) c.sleepers.insert(t, deadline);
+    held.unlock();
+    schedule_locked(c);
+    return deadline && arch::time_ns() >= deadline;
+}
+
+bool switch_to(Thread* next, ksync::SpinLock& held) {
+    u32 me = arch::cpu_id();
+    Cpu& c = g_cpu[me];
+    c.lock.lock();
+    Thread* prev = c.current;
+    if (next->state != ThreadState::kBlocked || next->cpu != me || !next->allowed_on(me) || c.need_resched ||
+        (prev->task && task::must_exit(prev->task))) {
+        c.lock.unlock();
+        return false;
+    }
+    if (next->sleeping) c.sleepers.remove(next);
+    prev->state = ThreadState::kBlocked;
+    held.unlock();
+    // As schedule_locked() does for a thread it pops, minus the queues.
+    u64 now = arch::time_ns();
+    prev->runtime_ns += now - prev->switched_in_ns;
+    next->switched_in_ns = now;
+    next->last_cpu = me;
+    next->state = ThreadState::kRunning;
+    next->ran_on |= u64(1) << me;
+    next->switches++;
+    c.current = next;
+    c.stats.switches++;
+    c.stats.direct_switches++;
+    publish(c);
+    c.prev = prev;
+    c.migrate = nullptr;
+    task::Task* nt = next->task;
+    if (!prev->task || !nt || task::space_of(prev->task) != task::space_of(nt))
+        arch::uspace_activate(nt ? task::space_of(nt) : nullptr);
+    arch::context_switch(prev->ctx, next->ctx, next, nt ? task::io_bitmap_of(nt) : nullptr, task::io_owner_of(nt));
+    finish_switch();
+    return true;
 }
 
 void wake_all(WaitQueue& q) {

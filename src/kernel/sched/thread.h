@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kernel/arch.h"
+#include "kernel/ipc/thread_ipc.h"
 #include "kernel/sched/balance.h"
 #include "kernel/sched/run_queue.h"
 #include "kernel/sched/sleep_queue.h"
@@ -41,6 +42,7 @@ struct Thread : Entity {
     u64 exit_code = 0;
     Thread* wait_next = nullptr;  // in a WaitQueue
     Thread* reap_next = nullptr;  // in the reaper's list
+    ipc::ThreadIpc ipc;           // IPC state (kernel/ipc)
 
     // Statistics (reported when the thread exits).
     u64 ran_on = 0;       // bit n: ran on CPU n
@@ -88,6 +90,18 @@ void sleep_ns(u64 ns);
 // (checked under the queue's lock, so a wake-up cannot be missed).
 void wait(WaitQueue& q, bool (*ready)(void*), void* arg);
 void wake_all(WaitQueue& q);
+// The primitive under IPC's waits. `held` is a lock the caller took with
+// interrupts off that guards what a waker checks; the thread is marked
+// blocked before `held` is released, so a waker that takes `held` later and
+// calls wake() cannot be missed. deadline (time_ns; 0: none) wakes it at
+// the latest then. Returns, interrupts still off and `held` released, when
+// woken; true if the deadline had passed by then.
+bool block(ksync::SpinLock& held, u64 deadline);
+// Blocks the calling thread as block() does and runs `next` at once,
+// without the run queues: `next` must be blocked and last have run on this
+// CPU (IPC's fast path). False, with nothing changed and `held` still
+// held, if it cannot (then wake and block instead).
+bool switch_to(Thread* next, ksync::SpinLock& held);
 // Makes a blocked thread runnable; false if it was not blocked.
 bool wake(Thread* t);
 
@@ -106,6 +120,7 @@ bool run_selftests();
 // Scheduler statistics for reports.
 struct CpuStats {
     u64 switches, idle_switches, steals, ticks;
+    u64 direct_switches;  // switch_to(): IPC handing the CPU straight over
     u32 queued;
 };
 CpuStats cpu_stats(u32 cpu);

@@ -2,6 +2,7 @@
 // call; the generated kernel/task/syscall_dispatch.h declares its handler
 // here with typed arguments and holds the table the dispatcher indexes.
 // Every argument is checked here; a bad one is an error code, never a fault.
+#include "kernel/ipc/ipc.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
 #include "kernel/task/syscall_dispatch.h"
@@ -10,6 +11,7 @@
 #include "kernel/trace/trace.h"
 #include "lib/abi/syscall_args.h"
 #include "lib/abi/syscall_table.h"
+#include "lib/format.h"
 #include "lib/kstd/string.h"
 
 // A handler whose parameters differ from its generated declaration would be
@@ -231,8 +233,16 @@ i64 sys_shutdown(u64 pass) {
     for (u32 c = 0; c < 64; c++) {
         if (!(arch::online_cpus() >> c & 1)) continue;
         sched::CpuStats s = sched::cpu_stats(c);
-        klog::report("sched-cpu", "cpu=%u switches=%lu idle_switches=%lu steals=%lu ticks=%lu", c, s.switches,
-                     s.idle_switches, s.steals, s.ticks);
+        klog::report("sched-cpu", "cpu=%u switches=%lu idle_switches=%lu steals=%lu ticks=%lu direct_switches=%lu", c,
+                     s.switches, s.idle_switches, s.steals, s.ticks, s.direct_switches);
+        abi::IpcStats st{};
+        ipc::stats(c, st);
+        char misses[256];
+        usize n = 0;
+        for (u32 i = 0; i < abi::kFastMisses; i++)
+            n += fmt::snprintf(misses + n, sizeof misses - n, " miss_%s=%lu", abi::kFastMissNames[i], st.misses[i]);
+        klog::report("ipc-cpu", "cpu=%u fast_calls=%lu fast_replies=%lu slow_calls=%lu sends=%lu receives=%lu%s", c,
+                     st.fast_calls, st.fast_replies, st.slow_calls, st.sends, st.receives, misses);
     }
     klog::report("shutdown", "task=%s pass=%lu selftests=%u kstacks=%u free_frames=%zu", self()->name, pass,
                  g_selftests_ok, arch::kstacks_in_use(), mm::frames().free_frames());
@@ -289,6 +299,11 @@ i64 syscall(arch::SyscallRequest& request) {
     // Clamp the index after the bounds check so a mispredicted branch cannot
     // read past the tables (the Spectre v1 pattern).
     nr &= u64(-(nr < abi::kSysCount));
+    // The IPC fast path, before any generic work (kernel/ipc/ipc.cpp).
+    if (nr == abi::kSysIpcCall || nr == abi::kSysIpcReplyRecv) {
+        i64 result;
+        if (ipc::fastpath(request, result)) return result;
+    }
     const abi::SyscallInfo& call = abi::kSyscalls[nr];
     u64 args[abi::kMaxSyscallArgs];
     abi::unpack_args(call, request.args, request.compat, args);

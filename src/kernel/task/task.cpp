@@ -1,6 +1,7 @@
 // Task life cycle: loading a module, thread bookkeeping, exit, kill and reap.
 #include "kernel/task/task.h"
 
+#include "kernel/ipc/ipc.h"
 #include "kernel/log.h"
 #include "kernel/mm/memory.h"
 #include "kernel/trace/trace.h"
@@ -115,6 +116,7 @@ void add_task(Task* t) {
 }
 
 void destroy_task(Task* t) {
+    ipc::cspace_destroy(t);
     if (t->space) arch::uspace_destroy(t->space);
     delete[] t->io_bitmap;
     delete t;
@@ -167,7 +169,7 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n) {
     return true;
 }
 
-Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error) {
+Task* create_module(u64 index, i64& error) {
     const mb2::Module* mod = boot_module(index);
     if (!mod) {
         error = abi::kNotFound;
@@ -195,7 +197,6 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
         return nullptr;
     }
     t->id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
-    t->privileged = privileged;
     t->compat = img.compat;
     // The task's name is the first word of its module string.
     usize n = 0;
@@ -206,27 +207,59 @@ Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& 
     t->trace_mask = trace::initial_mask(t->name);
     t->vm_next = t->compat ? kVmBase32 : kVmBase64;
     t->space = arch::uspace_create();
-    bool ok = t->space != nullptr;
+    t->cspace = ipc::cspace_create(t);
+    bool ok = t->space != nullptr && t->cspace != nullptr;
     for (usize i = 0; ok && i < img.segment_count; i++) ok = load_segment(t, img.segments[i], file);
     // The entry page is shared and not counted in the task's pages.
     u64 sysinfo = ok ? arch::entry_page_map(t->space, t->compat) : 0;
     u64 sp = sysinfo ? build_stack(t, m.string, img, sysinfo) : 0;
-    sched::Thread* th = sp ? sched::create_thread(t->name, t, u8(priority), affinity) : nullptr;
-    if (!th) {
+    if (!sp) {
         klog::report("spawn-failed", "module=%lu string=%s reason=out-of-memory", index, m.string);
         destroy_task(t);
         error = abi::kNoMemory;
         return nullptr;
     }
-    t->slots[0] = {th, th->tid, 0, true, false, false};
-    t->live = t->unreaped = 1;
+    t->start_entry = img.entry;
+    t->start_sp = sp;
     add_task(t);
+    return t;
+}
+
+i64 start_task(Task* t, u32 priority, u64 affinity, bool privileged) {
+    {
+        ksync::IrqSpinGuard g(t->lock);
+        if (t->started || t->dying) return -i64(abi::kInvalid);
+        t->started = true;
+    }
+    sched::Thread* th = sched::create_thread(t->name, t, u8(priority), affinity);
+    if (!th) {
+        ksync::IrqSpinGuard g(t->lock);
+        t->started = false;
+        return -i64(abi::kNoMemory);
+    }
+    t->privileged = privileged;
+    {
+        ksync::IrqSpinGuard g(t->lock);
+        t->slots[0] = {th, th->tid, 0, true, false, false};
+        t->live = t->unreaped = 1;
+    }
     klog::report("task-start",
                  "task=%s id=%lu tid=%lu mode=%u entry=0x%lx sp=0x%lx sysinfo=0x%lx pages=%zu prio=%u "
                  "affinity=0x%lx",
-                 t->name, t->id, th->tid, t->compat ? 32u : 64u, img.entry, sp, sysinfo, t->pages, priority,
-                 affinity);
-    sched::start_user(th, img.entry, sp, 0, t->compat);
+                 t->name, t->id, th->tid, t->compat ? 32u : 64u, t->start_entry, t->start_sp,
+                 t->compat ? abi::kEntryPage32 : abi::kEntryPage64, t->pages, priority, affinity);
+    sched::start_user(th, t->start_entry, t->start_sp, 0, t->compat);
+    return i64(t->id);
+}
+
+Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error) {
+    Task* t = create_module(index, error);
+    if (!t) return nullptr;
+    i64 r = start_task(t, priority, affinity, privileged);
+    if (r < 0) {
+        error = -r;
+        return nullptr;  // stays listed, never runs: reclaimed by nobody (out of memory already)
+    }
     return t;
 }
 
@@ -258,6 +291,7 @@ void thread_exiting(sched::Thread* th) {
         if (last && !t->dying) t->status = th->exit_code;
         t->dying = t->dying || last;
     }
+    ipc::thread_exiting(th);
     klog::report("thread-exit",
                  "task=%s id=%lu tid=%lu code=%lu prio=%u affinity=0x%lx ran_on=0x%lx switches=%lu migrations=%lu "
                  "runtime_us=%lu",
@@ -280,6 +314,7 @@ void thread_reaped(sched::Thread* th) {
         last = --t->unreaped == 0 && t->live == 0;
     }
     if (!last) return;
+    ipc::cspace_destroy(t);
     usize before = mm::frames().free_frames();
     usize pages = arch::uspace_destroy(t->space);
     t->space = nullptr;
@@ -314,6 +349,42 @@ Task* find_task(u64 id, bool unlink) {
 }
 
 void free_task(Task* t) { destroy_task(t); }
+
+i64 with_task_locked(u64 id, i64 (*fn)(Task*, void*), void* arg) {
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    Task* t = g_tasks;
+    while (t && t->id != id) t = t->next;
+    if (!t || t->reaped) return -i64(abi::kNotFound);
+    return fn(t, arg);
+}
+
+usize list_threads(abi::ThreadInfo* out, usize max) {
+    usize n = 0;
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    for (Task* t = g_tasks; t; t = t->next) {
+        ksync::SpinGuard tg(t->lock);
+        for (ThreadSlot& s : t->slots) {
+            if (!s.used || s.exited || !s.thread) continue;
+            if (n < max) {
+                sched::Thread* th = s.thread;
+                abi::ThreadInfo& i = out[n];
+                i = {};
+                i.task_id = t->id;
+                i.tid = th->tid;
+                fmt::snprintf(i.name, sizeof i.name, "%s", t->name);
+                i.cpu = th->cpu;
+                i.state = u8(th->state);
+                i.priority = th->priority;
+                i.compat = t->compat;
+                i.privileged = t->privileged;
+                i.switches = th->switches;
+                i.runtime_ns = th->runtime_ns;
+            }
+            n++;
+        }
+    }
+    return n;
+}
 
 bool exchange_trace_mask(u64 id, u64 mask, u64& previous) {
     // Under the list lock: a task is freed only after task_wait has taken it

@@ -7,7 +7,12 @@
 #include "kernel/sched/thread.h"
 #include "kernel/sync/spinlock.h"
 #include "lib/kstd/types.h"
+#include "lib/abi/ipc.h"
 #include "lib/multiboot2.h"
+
+namespace ipc {
+struct CSpace;
+}
 
 namespace task {
 
@@ -41,7 +46,11 @@ struct Task {
     u64 vm_next = 0;          // vm_alloc's next address
     usize pages = 0;          // user pages mapped
     u64 trace_mask = 0;       // bit n: the tracer logs call n (kernel/trace/trace.h)
+    u64 start_entry = 0, start_sp = 0;  // where the first thread starts (start_task)
+    bool started = false;
+    ipc::CSpace* cspace = nullptr;  // capability space (kernel/ipc)
     u8* io_bitmap = nullptr;  // 8 KiB I/O permission bitmap; nullptr: no ports
+    u64 io_version = 1;       // bumped on every change of io_bitmap (io_owner_of)
     sched::WaitQueue joiners;      // thread_join
     sched::WaitQueue exit_waiters; // task_wait
     Task* next = nullptr;     // the task list
@@ -52,13 +61,24 @@ void init(const mb2::Info& info, bool selftests_ok);
 void set_boot_info(const mb2::Info& info);
 // Boot module `index`, or nullptr past the end (or before init).
 const mb2::Module* boot_module(u64 index);
-// Starts module `index` as a task; its first thread is ready to run.
-// Returns the task or nullptr with `error` set (an abi::Error).
+// Loads module `index` as a task (listed, with its capability space, not
+// yet running); nullptr with `error` set (an abi::Error) if it cannot.
+Task* create_module(u64 index, i64& error);
+// Starts a created task's first thread; returns the task id, or
+// -kInvalid if it was started already.
+i64 start_task(Task* t, u32 priority, u64 affinity, bool privileged);
+// Both: the task's first thread is ready to run.
 Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error);
 
 // Used by the scheduler.
 inline arch::UserSpace* space_of(Task* t) { return t->space; }
 inline const u8* io_bitmap_of(Task* t) { return t->io_bitmap; }
+// Identifies a task's bitmap as it is now, for context_switch's "already
+// loaded" check: changes when ioport_enable or a revoke changes the bitmap.
+inline const void* io_owner_of(Task* t) {
+    return t ? reinterpret_cast<const void*>(t->id << 24 | __atomic_load_n(&t->io_version, __ATOMIC_ACQUIRE))
+             : nullptr;
+}
 inline bool must_exit(Task* t) { return t->dying; }
 u64 kill_exit_code(Task* t);
 void thread_exiting(sched::Thread* t);
@@ -77,6 +97,15 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n);
 // The task list: find by id (and take it off the list, for the one waiter
 // that frees it).
 Task* find_task(u64 id, bool unlink);
+// Runs fn(task) with the task list locked (so the task cannot be freed
+// meanwhile); -kNotFound if there is no such task.
+i64 with_task_locked(u64 id, i64 (*fn)(Task*, void*), void* arg);
+template <typename F>
+i64 with_task(u64 id, F fn) {
+    return with_task_locked(id, [](Task* t, void* f) { return (*static_cast<F*>(f))(t); }, &fn);
+}
+// Fills out[0..max) with the threads of every task; returns how many exist.
+usize list_threads(abi::ThreadInfo* out, usize max);
 void free_task(Task* t);
 // Sets the trace mask of the listed task `id`; false if there is none.
 bool exchange_trace_mask(u64 id, u64 mask, u64& previous);

@@ -17,6 +17,9 @@ void init(const char* cmdline);
 // The trace mask a new task named `name` starts with.
 u64 initial_mask(const char* name);
 
+// Whether the task's mask logs call nr (the IPC fast path steps aside then).
+inline bool wants(const task::Task& t, u32 nr) { return __atomic_load_n(&t.trace_mask, __ATOMIC_RELAXED) >> nr & 1; }
+
 // One system call from begin() to end(), on the caller's stack.
 struct Call {
     Event event;

@@ -14,7 +14,7 @@ namespace abi {
 // Slot 0 never holds a capability: a call taking a destination slot picks
 // the lowest free one when given 0, and returns the slot it used.
 constexpr u32 kCapSlots = 256;
-constexpr u64 kNoSlot = 0;
+constexpr u64 kAnySlot = 0;  // as a destination: the lowest free slot
 
 // What a capability refers to.
 enum CapType : u8 {
@@ -94,7 +94,7 @@ struct IpcBuffer {
     u64 badge;                // 32-bit tasks: the received badge
     u64 recv_caps[kMaxCaps];  // receive: the slots the received capabilities went to
 };
-static_assert(sizeof(IpcBuffer) == 8 * (kMaxWords + 4 * kMaxCaps + 3));
+static_assert(sizeof(IpcBuffer) == 8 * (kMaxWords + 3 * kMaxCaps + 3));
 
 // Register convention of ipc_send, ipc_call, ipc_reply_recv, ipc_recv and
 // ipc_reply for 64-bit tasks (the system call registers, see docs/abi.md):
@@ -104,8 +104,10 @@ static_assert(sizeof(IpcBuffer) == 8 * (kMaxWords + 4 * kMaxCaps + 3));
 // the cap slot and the tag as the first two argument slots; words, received
 // tag and badge are in the IPC buffer.
 
-// ipc_recv / notify_wait flags.
+// ipc_recv / notify_wait flags: do not wait at all, or (ipc_recv) wait at
+// most the IPC buffer's timeout_ns.
 constexpr u32 kRecvNonBlocking = 1;
+constexpr u32 kRecvTimeout = u32(kTagTimeout);
 
 // --- Fast-path statistics (ipc_stats) ------------------------------------
 
@@ -121,11 +123,14 @@ enum FastMiss : u8 {
     kMissPriority,        // the receiver's priority is below the caller's
     kMissBoundNotification,  // reply_recv: a bound notification has bits pending
     kMissNoCaller,        // reply_recv: no call to answer, or the caller is gone
-    kMissReason,          // forced off (ipc_fastpath=off) or traced
+    kMissSenderWaiting,   // reply_recv: a sender is queued, so the server does not block
+    kMissSwitch,          // the receiver could not be switched to at once (woken instead)
+    kMissOff,             // forced off (ipc_fastpath=off) or the call is traced
     kFastMisses,
 };
 inline constexpr const char* kFastMissNames[kFastMisses] = {
-    "entry", "long", "caps", "badcap", "noreceiver", "othercpu", "priority", "notification", "nocaller", "off"};
+    "entry",        "long",     "caps",    "badcap", "noreceiver", "othercpu", "priority",
+    "notification", "nocaller", "pending", "switch", "off"};
 
 struct IpcStats {
     u64 fast_calls;          // call: switched straight to the receiver

@@ -153,7 +153,8 @@ Error derive(Slot& parent, Space& to, u64& dst, const Fields& f) {
 }  // namespace
 
 const char* error_name(Error e) {
-    static constexpr const char* kNames[] = {"ok", "bad-slot", "wrong-type", "no-rights", "no-slot", "invalid"};
+    static constexpr const char* kNames[] = {"ok",        "bad-slot", "wrong-type",
+                                             "no-rights", "no-slot",  "invalid"};
     const u8 i = static_cast<u8>(e);
     return i < sizeof kNames / sizeof kNames[0] ? kNames[i] : "unknown";
 }
@@ -284,7 +285,9 @@ Error mint(Space& from, u64 src, Space& to, u64& dst, u32 rights, u64 badge) {
     return derive(*s, to, dst, f);
 }
 
-// Written as differences from src's range, so no sum can wrap.
+// The containment test is written as differences from src's range, so it
+// cannot wrap; the explicit wrap test is a defence should a root ever hold a
+// wrapping range (insert_root refuses them, and narrowing only shrinks).
 Error narrow(Space& from, u64 src, Space& to, u64& dst, u64 base, u64 count) {
     Error e;
     Slot* s = source(from, src, e);

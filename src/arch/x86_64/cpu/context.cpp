@@ -105,6 +105,17 @@ void context_switch(ThreadContext& prev, ThreadContext& next, void* current, con
     x86_switch_stacks(&prev.kernel_sp, next.kernel_sp);
 }
 
+void io_bitmap_load(const u8* io_bitmap, const void* io_owner) {
+    x86::CpuLocal& c = x86::this_cpu();
+    if (io_bitmap) {
+        __builtin_memcpy(c.io_bitmap, io_bitmap, x86::kIoBitmapBytes);
+        c.io_owner = io_owner;
+        c.tss.iopb_offset = sizeof(x86::Tss);
+    } else {
+        c.tss.iopb_offset = x86::kIoBitmapNone;
+    }
+}
+
 void return_to_user(ThreadContext& ctx) { x86_enter_user(user_frame(ctx)); }
 
 void context_adopt_current(ThreadContext& ctx, u64 stack_top, void* current) {

@@ -64,6 +64,7 @@ namespace arch {
 
 void send_reschedule(u32 cpu) { x86::lapic::send_ipi(x86::cpu_local(cpu).apic_id, x86::kVectorReschedule); }
 u64 online_cpus() { return x86::smp::online_mask(); }
+void run_on_all_cpus(void (*fn)(void*), void* arg) { x86::smp::run_on_cpus(~0ull, fn, arg); }
 
 }  // namespace arch
 

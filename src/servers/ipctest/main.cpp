@@ -1,0 +1,397 @@
+// ipctest: the boot test of IPC and capabilities, as one task with threads
+// pinned to CPUs. Every check prints what it measured; the boot tests
+// (test/boot/ipc.py) assert on those values and on the kernel's per-CPU
+// fast-path counters printed at shutdown.
+//
+// argv: `ipctest [rounds=N]`. Lines (each ends ok=1 or ok=0):
+//   ipctest: pair client=C server=S calls=N bad=B ok=..       one per CPU pair
+//   ipctest: long words=W bad=B ok=..                          64-word messages
+//   ipctest: badge got=0x.. want=0x.. ok=..
+//   ipctest: grant slot=N type=T signalled=0x.. ok=..           a capability sent along
+//   ipctest: revoke removed=N copies_left=N original=T ok=..
+//   ipctest: timeout recv=E call=E waited_ms=N nonblocking=E ok=..
+//   ipctest: errors badslot=E wrongtype=E norights=E badtag=E taken=E ok=..
+//   ipctest: bound label=0x.. bits=0x.. ok=..                  a signal arriving during ipc_recv
+//   ipctest: cancel result=E ok=..                              an endpoint deleted under a waiter
+//   ipctest: done checks=N failed=N
+// The exit status is the number of failed checks.
+#include "lib/abi/ipc.h"
+#include "lib/ipc/kernel_entry.h"
+#include "lib/user/lstar.h"
+#include "lib/user/syscall_stubs.h"
+
+namespace {
+
+using abi::IpcBuffer;
+
+constexpr u32 kLabelPing = 1, kLabelStop = 2, kLabelLong = 3;
+u64 g_rounds = 200;
+u32 g_checks = 0, g_failed = 0;
+
+bool check(bool ok) {
+    g_checks++;
+    if (!ok) g_failed++;
+    return ok;
+}
+
+// One message in and out of the kernel (lib/abi/ipc.h's registers).
+struct Msg {
+    u64 badge = 0, tag = 0, w[4] = {};
+};
+
+i64 ipc(u64 nr, u64 cap, u64 tag, const u64 (&w)[4], Msg& out) {
+    ipc::KernelRegs r{cap, tag, {w[0], w[1], w[2], w[3]}};
+    i64 result = lstar_ipc_syscall(nr, &r);
+    out.badge = r.rdi;
+    out.tag = r.rsi;
+    for (int i = 0; i < 4; i++) out.w[i] = r.words[i];
+    return result;
+}
+
+// Each thread registers its own IPC buffer.
+IpcBuffer* thread_buffer() {
+    auto* b = static_cast<IpcBuffer*>(lstar::vm_alloc(sizeof(IpcBuffer)));
+    if (!b || lstar::sys::ipc_buffer(reinterpret_cast<uptr>(b)) != 0) return nullptr;
+    return b;
+}
+
+u64 mix(u64 seq, u64 a, u64 b) { return abi::probe_mix(seq, a, b, 0x5eed, 0, 0); }
+
+// --- ping-pong between a client and a server thread ---
+
+struct Pair {
+    u64 ep;  // endpoint slot (send and receive)
+    u32 client_cpu, server_cpu;
+    u64 calls, bad;
+};
+
+// The server: answers ping with (seq + 1, a + b, mix, badge) until stop.
+void server_main(u64 arg) {
+    auto* p = reinterpret_cast<Pair*>(arg);
+    thread_buffer();
+    Msg m;
+    const u64 none[4] = {};
+    i64 r = ipc(abi::kSysIpcRecv, p->ep, 0, none, m);
+    while (r == 0 && abi::tag_label(m.tag) == kLabelPing) {
+        const u64 answer[4] = {m.w[0] + 1, m.w[1] + m.w[2], mix(m.w[0], m.w[1], m.w[2]), m.badge};
+        r = ipc(abi::kSysIpcReplyRecv, p->ep, abi::make_tag(0, 4), answer, m);
+    }
+    if (r == 0) {
+        const u64 zero[4] = {};
+        ipc(abi::kSysIpcReply, 0, abi::make_tag(0, 0), zero, m);  // answer the stop
+    }
+    lstar::thread_exit(0);
+}
+
+void client_main(u64 arg) {
+    auto* p = reinterpret_cast<Pair*>(arg);
+    thread_buffer();
+    u64 x = 0x9e3779b97f4a7c15ull ^ (u64(p->client_cpu) << 32 | p->server_cpu);
+    for (u64 seq = 0; seq < g_rounds; seq++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        u64 a = x, b = x * 3 + seq;
+        const u64 w[4] = {seq, a, b, 0};
+        Msg m;
+        i64 r = ipc(abi::kSysIpcCall, p->ep, abi::make_tag(kLabelPing, 4), w, m);
+        p->calls++;
+        bool good = r == 0 && abi::tag_label(m.tag) == 0 && abi::tag_words(m.tag) == 4 && m.w[0] == seq + 1 &&
+                    m.w[1] == a + b && m.w[2] == mix(seq, a, b) && m.w[3] == 0 && m.badge == 0;
+        if (!good) {
+            if (p->bad == 0)
+                lstar::printf("ipctest: pair client=%u server=%u seq=%lu result=%ld tag=0x%lx w0=%lu\n",
+                              p->client_cpu, p->server_cpu, seq, r, m.tag, m.w[0]);
+            p->bad++;
+        }
+    }
+    const u64 zero[4] = {};
+    Msg m;
+    ipc(abi::kSysIpcCall, p->ep, abi::make_tag(kLabelStop, 0), zero, m);
+    lstar::thread_exit(0);
+}
+
+void pairs(u32 cpus) {
+    for (u32 c = 0; c < cpus; c++) {
+        for (u32 s = 0; s < cpus; s++) {
+            Pair p{};
+            p.client_cpu = c;
+            p.server_cpu = s;
+            i64 ep = lstar::sys::endpoint_create(0);
+            if (!check(ep > 0)) {
+                lstar::printf("ipctest: endpoint_create=%ld ok=0\n", ep);
+                return;
+            }
+            p.ep = u64(ep);
+            i64 st = lstar::thread_create(server_main, 0, reinterpret_cast<uptr>(&p), abi::kDefaultPriority,
+                                          u64(1) << s);
+            i64 ct = lstar::thread_create(client_main, 0, reinterpret_cast<uptr>(&p), abi::kDefaultPriority,
+                                          u64(1) << c);
+            if (st > 0) lstar::thread_join(u64(st));
+            if (ct > 0) lstar::thread_join(u64(ct));
+            lstar::sys::cap_delete(p.ep);
+            bool ok = check(st > 0 && ct > 0 && p.calls == g_rounds && p.bad == 0);
+            lstar::printf("ipctest: pair client=%u server=%u calls=%lu bad=%lu ok=%u\n", c, s, p.calls, p.bad, ok);
+        }
+    }
+}
+
+// --- long messages: 64 words through the IPC buffers ---
+
+struct Long {
+    u64 ep;
+    u64 bad;
+};
+
+void long_server(u64 arg) {
+    auto* l = reinterpret_cast<Long*>(arg);
+    IpcBuffer* b = thread_buffer();
+    Msg m;
+    const u64 none[4] = {};
+    i64 r = ipc(abi::kSysIpcRecv, l->ep, 0, none, m);
+    if (r != 0 || !b || abi::tag_words(m.tag) != abi::kMaxWords) {
+        l->bad++;
+    }
+    // Reverse the words: registers hold 0..3, the buffer 4..63.
+    u64 all[abi::kMaxWords];
+    for (u32 i = 0; i < 4; i++) all[i] = m.w[i];
+    for (u32 i = 4; i < abi::kMaxWords && b; i++) all[i] = b->words[i];
+    u64 out[abi::kMaxWords];
+    for (u32 i = 0; i < abi::kMaxWords; i++) out[i] = all[abi::kMaxWords - 1 - i];
+    for (u32 i = 4; i < abi::kMaxWords && b; i++) b->words[i] = out[i];
+    const u64 regs[4] = {out[0], out[1], out[2], out[3]};
+    ipc(abi::kSysIpcReply, 0, abi::make_tag(kLabelLong, abi::kMaxWords), regs, m);
+    lstar::thread_exit(0);
+}
+
+void long_messages() {
+    Long l{};
+    l.ep = u64(lstar::sys::endpoint_create(0));
+    IpcBuffer* b = thread_buffer();
+    i64 st = lstar::thread_create(long_server, 0, reinterpret_cast<uptr>(&l), abi::kDefaultPriority, ~0ull);
+    for (u32 i = 4; i < abi::kMaxWords && b; i++) b->words[i] = 1000 + i;
+    const u64 w[4] = {1000, 1001, 1002, 1003};
+    Msg m;
+    i64 r = ipc(abi::kSysIpcCall, l.ep, abi::make_tag(kLabelLong, abi::kMaxWords), w, m);
+    u64 bad = l.bad;
+    if (r != 0 || abi::tag_words(m.tag) != abi::kMaxWords) bad++;
+    for (u32 i = 0; i < abi::kMaxWords && b && r == 0; i++) {
+        u64 got = i < 4 ? m.w[i] : b->words[i];
+        if (got != 1000 + (abi::kMaxWords - 1 - i)) bad++;
+    }
+    if (st > 0) lstar::thread_join(u64(st));
+    lstar::sys::cap_delete(l.ep);
+    bool ok = check(b && st > 0 && bad == 0);
+    lstar::printf("ipctest: long words=%u result=%ld bad=%lu ok=%u\n", abi::tag_words(m.tag), r, bad, ok);
+}
+
+// --- badges and capability transfer ---
+
+struct Grant {
+    u64 ep;
+    u64 badge_seen;
+    u64 slot_got;
+    u32 type_got;
+};
+
+// Receives one call; if it carries a capability, signals it with 0x5.
+void grant_server(u64 arg) {
+    auto* g = reinterpret_cast<Grant*>(arg);
+    IpcBuffer* b = thread_buffer();
+    if (b) b->recv_slots[0] = 0;
+    Msg m;
+    const u64 none[4] = {};
+    for (int i = 0; i < 2; i++) {
+        if (ipc(abi::kSysIpcRecv, g->ep, 0, none, m) != 0) break;
+        if (abi::tag_caps(m.tag) == 1 && b) {
+            g->slot_got = b->recv_caps[0];
+            abi::CapInfo info{};
+            lstar::sys::cap_info(g->slot_got, &info);
+            g->type_got = info.type;
+            lstar::sys::notify_signal(g->slot_got, 0x5);
+        } else {
+            g->badge_seen = m.badge;
+        }
+        ipc(abi::kSysIpcReply, 0, abi::make_tag(0, 0), none, m);
+    }
+    lstar::thread_exit(0);
+}
+
+void badges_and_grants() {
+    Grant g{};
+    g.ep = u64(lstar::sys::endpoint_create(0));
+    IpcBuffer* b = thread_buffer();
+    i64 st = lstar::thread_create(grant_server, 0, reinterpret_cast<uptr>(&g), abi::kDefaultPriority, ~0ull);
+    // A badged send-only copy: the server sees the badge, not the slot.
+    i64 badged = lstar::sys::cap_mint(g.ep, 0, abi::kRightSend, 0x77);
+    Msg m;
+    const u64 none[4] = {};
+    ipc(abi::kSysIpcCall, u64(badged), abi::make_tag(1, 0), none, m);
+    bool ok = check(badged > 0 && g.badge_seen == 0x77);
+    lstar::printf("ipctest: badge got=0x%lx want=0x77 ok=%u\n", g.badge_seen, ok);
+    // A notification travels with a call; the server signals it.
+    i64 n = lstar::sys::notification_create(0);
+    if (b) b->caps[0] = u64(n);
+    i64 r = ipc(abi::kSysIpcCall, g.ep, abi::make_tag(1, 0, 1), none, m);
+    i64 bits = lstar::sys::notify_wait(u64(n), 0);
+    if (st > 0) lstar::thread_join(u64(st));
+    ok = check(r == 0 && g.slot_got > 0 && g.slot_got != u64(n) && g.type_got == abi::kCapNotification && bits == 5);
+    lstar::printf("ipctest: grant result=%ld slot=%lu type=%u signalled=0x%lx ok=%u\n", r, g.slot_got, g.type_got,
+                  bits, ok);
+    lstar::sys::cap_delete(g.ep);
+    lstar::sys::cap_delete(u64(badged));
+    lstar::sys::cap_delete(u64(n));
+    lstar::sys::cap_delete(g.slot_got);
+}
+
+// --- revoke ---
+
+void revoke() {
+    i64 ep = lstar::sys::endpoint_create(0);
+    // A chain of copies, each from the last, plus a badged branch.
+    u64 copies[6];
+    u64 from = u64(ep);
+    for (u64& c : copies) {
+        c = u64(lstar::sys::cap_copy(from, 0, abi::kRightsAll));
+        from = c;
+    }
+    i64 branch = lstar::sys::cap_mint(copies[2], 0, abi::kRightSend, 9);
+    i64 removed = lstar::sys::cap_revoke(u64(ep));
+    u32 left = 0;
+    abi::CapInfo info{};
+    for (u64 c : copies) left += lstar::sys::cap_info(c, &info) == 0;
+    left += lstar::sys::cap_info(u64(branch), &info) == 0;
+    i64 original = lstar::sys::cap_info(u64(ep), &info);
+    bool ok = check(removed == 7 && left == 0 && original == 0 && info.type == abi::kCapEndpoint);
+    lstar::printf("ipctest: revoke removed=%ld copies_left=%u original=%u ok=%u\n", removed, left, info.type, ok);
+    lstar::sys::cap_delete(u64(ep));
+}
+
+// --- timeouts and non-blocking ---
+
+void timeouts() {
+    IpcBuffer* b = thread_buffer();
+    i64 ep = lstar::sys::endpoint_create(0);
+    const u64 none[4] = {};
+    Msg m;
+    b->timeout_ns = 20'000'000;
+    u64 t0 = lstar::time_ns();
+    i64 recv = ipc(abi::kSysIpcRecv, u64(ep), abi::kRecvTimeout, none, m);
+    i64 call = ipc(abi::kSysIpcCall, u64(ep), abi::make_tag(1, 0) | abi::kTagTimeout, none, m);
+    u64 waited_ms = (lstar::time_ns() - t0) / 1'000'000;
+    i64 nb = ipc(abi::kSysIpcRecv, u64(ep), abi::kRecvNonBlocking, none, m);
+    b->timeout_ns = 0;
+    bool ok = check(recv == -abi::kTimeout && call == -abi::kTimeout && waited_ms >= 40 &&
+                    nb == -abi::kWouldBlock);
+    lstar::printf("ipctest: timeout recv=%ld call=%ld waited_ms=%lu nonblocking=%ld ok=%u\n", recv, call, waited_ms,
+                  nb, ok);
+    lstar::sys::cap_delete(u64(ep));
+}
+
+// --- errors: each bad argument its own code ---
+
+void errors() {
+    i64 ep = lstar::sys::endpoint_create(0);
+    i64 n = lstar::sys::notification_create(0);
+    i64 recv_only = lstar::sys::cap_copy(u64(ep), 0, abi::kRightReceive);
+    const u64 none[4] = {};
+    Msg m;
+    i64 badslot = ipc(abi::kSysIpcCall, 200, abi::make_tag(1, 0), none, m);
+    i64 wrongtype = ipc(abi::kSysIpcCall, u64(n), abi::make_tag(1, 0), none, m);
+    i64 norights = ipc(abi::kSysIpcCall, u64(recv_only), abi::make_tag(1, 0), none, m);
+    i64 badtag = ipc(abi::kSysIpcCall, u64(ep), abi::make_tag(1, 0) | 0x80, none, m);
+    i64 taken = lstar::sys::cap_copy(u64(ep), u64(n), abi::kRightsAll);
+    i64 outofrange = lstar::sys::cap_copy(u64(ep), 4096, abi::kRightsAll);
+    bool ok = check(badslot == -abi::kBadSlot && wrongtype == -abi::kWrongType && norights == -abi::kNoRights &&
+                    badtag == -abi::kInvalid && taken == -abi::kNoSlot && outofrange == -abi::kBadSlot);
+    lstar::printf("ipctest: errors badslot=%ld wrongtype=%ld norights=%ld badtag=%ld taken=%ld range=%ld ok=%u\n",
+                  badslot, wrongtype, norights, badtag, taken, outofrange, ok);
+    lstar::sys::cap_delete(u64(recv_only));
+    lstar::sys::cap_delete(u64(n));
+    lstar::sys::cap_delete(u64(ep));
+}
+
+// --- a bound notification wakes a receiver ---
+
+struct Bound {
+    u64 ep, n;
+    volatile u64 label, bits;
+    volatile bool waiting;
+};
+
+void bound_receiver(u64 arg) {
+    auto* bd = reinterpret_cast<Bound*>(arg);
+    thread_buffer();
+    lstar::sys::notify_bind(bd->n);
+    bd->waiting = true;
+    Msg m;
+    const u64 none[4] = {};
+    if (ipc(abi::kSysIpcRecv, bd->ep, 0, none, m) == 0) {
+        bd->label = abi::tag_label(m.tag);
+        bd->bits = m.badge;
+    }
+    lstar::thread_exit(0);
+}
+
+void bound() {
+    Bound bd{};
+    bd.ep = u64(lstar::sys::endpoint_create(0));
+    bd.n = u64(lstar::sys::notification_create(0));
+    i64 t = lstar::thread_create(bound_receiver, 0, reinterpret_cast<uptr>(&bd), abi::kDefaultPriority, ~0ull);
+    while (!bd.waiting) lstar::yield();
+    lstar::sleep_ns(5'000'000);  // let it block in ipc_recv
+    lstar::sys::notify_signal(bd.n, 0x30);
+    if (t > 0) lstar::thread_join(u64(t));
+    bool ok = check(bd.label == abi::kLabelNotification && bd.bits == 0x30);
+    lstar::printf("ipctest: bound label=0x%lx bits=0x%lx ok=%u\n", bd.label, bd.bits, ok);
+    lstar::sys::cap_delete(bd.ep);
+    lstar::sys::cap_delete(bd.n);
+}
+
+// --- an endpoint whose last capability goes cancels its waiter ---
+
+struct Cancel {
+    u64 ep;
+    volatile i64 result;
+    volatile bool waiting;
+};
+
+void cancel_waiter(u64 arg) {
+    auto* c = reinterpret_cast<Cancel*>(arg);
+    thread_buffer();
+    c->waiting = true;
+    Msg m;
+    const u64 none[4] = {};
+    c->result = ipc(abi::kSysIpcRecv, c->ep, 0, none, m);
+    lstar::thread_exit(0);
+}
+
+void cancel() {
+    Cancel c{};
+    c.ep = u64(lstar::sys::endpoint_create(0));
+    c.result = 1;
+    i64 t = lstar::thread_create(cancel_waiter, 0, reinterpret_cast<uptr>(&c), abi::kDefaultPriority, ~0ull);
+    while (!c.waiting) lstar::yield();
+    lstar::sleep_ns(5'000'000);
+    lstar::sys::cap_delete(c.ep);
+    if (t > 0) lstar::thread_join(u64(t));
+    bool ok = check(c.result == -abi::kCancelled);
+    lstar::printf("ipctest: cancel result=%ld ok=%u\n", c.result, ok);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; i++) lstar::arg_u64(argv[i], "rounds", g_rounds);
+    u32 cpus = lstar::cpu_count();
+    pairs(cpus);
+    long_messages();
+    badges_and_grants();
+    revoke();
+    timeouts();
+    errors();
+    bound();
+    cancel();
+    lstar::printf("ipctest: done checks=%u failed=%u\n", g_checks, g_failed);
+    return int(g_failed);
+}
