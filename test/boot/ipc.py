@@ -86,6 +86,24 @@ def slow_case(cpus, reason):
     return check
 
 
+def check_two_tasks(boot):
+    """Calls between two address spaces on one CPU (init's bus endpoint): all
+    answered, all through the fast path."""
+    bench = user_records(boot, "ipctest", "bench")
+    served = user_records(boot, "ipctest", "bench-server")
+    require(len(bench) == 1 and bench[0]["bad"] == 0 and bench[0]["calls"] == ROUNDS, f"bench: {bench}")
+    batches = 4  # ipctest's bench_client
+    require(len(served) == 1 and served[0]["served"] == batches * ROUNDS and served[0]["result"] == 0,
+            f"bench-server: {served}")
+    stats = ipc_stats(boot)[0]
+    require(stats["fast_calls"] >= batches * ROUNDS and stats["fast_replies"] >= batches * ROUNDS - 1,
+            f"calls between the tasks not on the fast path: {stats}")
+    require(stats["slow_calls"] == misses(stats), f"misses do not explain the slow calls: {stats}")
+    check_init(boot, 2, 1)
+    check_verdict(boot, "pass")
+    check_status(boot, PASS)
+
+
 def ipctest(rounds=ROUNDS):
     return INIT + ["--program", f"ipctest rounds={rounds}"]
 
@@ -102,6 +120,9 @@ CASES = [
     Case("qemu-ipc-fastpath-off", ["--smp", "2", "--cmdline", "ipc_fastpath=off"] + ipctest(),
          slow_case(2, "off")),
     Case("qemu-ipc-int80-slow", ["--smp", "2", "--cmdline", "entry=int80"] + ipctest(), slow_case(2, "entry")),
+    Case("qemu-ipc-two-tasks", ["--smp", "1"] + INIT
+         + ["--program", f"ipctest bench-server bus daemon rounds={ROUNDS}",
+            "--program", f"ipctest bench-client bus rounds={ROUNDS}"], check_two_tasks),
     Case("bochs-ipc-2cpu", ["--emulator", "bochs", "--smp", "2"] + ipctest(BOCHS_ROUNDS),
          fast_case(2, BOCHS_ROUNDS), timeout=240),
 ]

@@ -17,6 +17,7 @@
 //   expect=N         expected exit status (default 0)
 //   expect=killed    expected to be killed by the kernel (status >= kStatusKilled)
 //   expect=badimage  expected not to load: spawn fails with -abi::kBadImage
+//   bus              gets init's bus endpoint in slot 1 (start_on_bus)
 // plus whatever the program itself reads from its argv.
 //
 // Output (one line each):
@@ -28,9 +29,11 @@
 //   init: NAME task=ID wait error=E expected=X MISMATCH
 //   init: done started=N ok=N mismatched=N
 // E is the positive abi::Error; every unexpected outcome counts as mismatched.
+#include "lib/abi/ipc.h"
 #include "lib/kstd/string.h"
 #include "lib/user/bad_pointers.h"
 #include "lib/user/lstar.h"
+#include "lib/user/syscall_stubs.h"
 
 namespace {
 
@@ -72,6 +75,29 @@ void parse(const char* line, u64 index, Child& c) {
         else if (kstd::strcmp(value, "badimage") == 0) c.expect = Expect::kBadImage;
         else if (!lstar::arg_u64(line, "expect", c.expected_status)) c.expect = Expect::kInvalid;
     }
+}
+
+// The endpoint init shares with every module that has the `bus` word, in
+// its slot kBusSlot: enough for two test programs to reach each other
+// before the name service exists.
+constexpr u64 kBusSlot = 1;
+u64 bus = 0;
+
+// Starts module `index` as spawn() would, with the bus endpoint (send,
+// receive and grant) in its slot kBusSlot.
+i64 start_on_bus(u64 index, u32 prio, u64 cpus) {
+    if (bus == 0) {
+        i64 ep = lstar::sys::endpoint_create(0);
+        if (ep < 0) return ep;
+        bus = u64(ep);
+    }
+    i64 task = lstar::sys::task_create(index, 0);
+    if (task < 0) return task;
+    i64 r = lstar::sys::task_give(u64(task), bus, kBusSlot, abi::kRightsAll, 0);
+    if (r >= 0) r = lstar::sys::task_start(u64(task), prio, cpus, 0);
+    if (r < 0) lstar::sys::task_kill(u64(task), abi::kStatusKilled);
+    lstar::sys::cap_delete(u64(task));
+    return r;
 }
 
 // The expectation as printed after `expected=`.
@@ -130,7 +156,7 @@ int main(int argc, char** argv) {
         lstar::arg_u64(line, "cpus", cpus);
         // An out-of-range priority is passed on for the kernel to refuse.
         u32 prio = priority > 0xffffffffu ? 0xffffffffu : static_cast<u32>(priority);
-        c.spawned = lstar::spawn(index, prio, cpus);
+        c.spawned = lstar::arg_flag(line, "bus") ? start_on_bus(index, prio, cpus) : lstar::spawn(index, prio, cpus);
         if (c.spawned >= 0) {
             ++started;
             lstar::printf("init: started %s task=%ld\n", c.name, c.spawned);
