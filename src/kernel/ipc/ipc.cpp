@@ -267,6 +267,7 @@ i64 send(Thread* me, Endpoint* ep, u64 badge, bool grant, bool call, u64 deadlin
     if (call) {
         // Waiting for the answer from before anyone can give it.
         ksync::SpinGuard g(me->ipc.lock);
+        me->ipc.reply->grant = grant;
         me->ipc.reply->seq++;
         me->ipc.done = false;
         me->ipc.wait = Wait::kReply;
@@ -428,7 +429,16 @@ i64 answer(Thread* me, Reply* reply, u64 seq, Thread** woken) {
     u32 words = abi::tag_words(in.tag);
     for (u32 i = 0; i < words; i++) out.words[i] = in.words[i];
     out.badge = 0;
-    out.tag = abi::make_tag(abi::tag_label(in.tag), words, 0);
+    // An answer carries capabilities if the call came through a capability
+    // with the grant right (a name service answering a lookup).
+    u32 moved = 0;
+    u32 caps = reply->grant ? abi::tag_caps(in.tag) : 0;
+    if (caps) {
+        u64 wanted[abi::kMaxCaps];
+        for (u32 i = 0; i < caps; i++) wanted[i] = receiver_slot(c, i);
+        moved = transfer_caps(me->task, in.caps, caps, c->task, wanted, out.caps);
+    }
+    out.tag = abi::make_tag(abi::tag_label(in.tag), words, moved);
     c->ipc.done = true;
     c->ipc.result = 0;
     *woken = c;
@@ -668,6 +678,7 @@ u8 fast_call(Thread* me, arch::SyscallRequest& io, i64& result) {
     if (miss == kHit) {
         {
             ksync::SpinGuard g(me->ipc.lock);
+            me->ipc.reply->grant = slot.rights & abi::kRightGrant;
             me->ipc.reply->seq++;
             me->ipc.done = false;
             me->ipc.wait = Wait::kReply;

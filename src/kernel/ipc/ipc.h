@@ -9,8 +9,10 @@
 //  - each capability space has a lock guarding its slots' contents, which
 //    IPC lookups take alone;
 //  - changes of the derivation tree (copy, mint, move, delete, revoke,
-//    capability transfer) take g_cdt_lock first, then space locks.
-//  Order: task list -> endpoint -> cdt -> space -> reply -> thread ipc.
+//    capability transfer) take g_cdt_lock, then space locks; a transfer
+//    inside a rendezvous takes them last.
+//  Order: task list -> notification -> endpoint -> reply -> thread ipc ->
+//  cdt -> space. Interrupts are off under all but the last two.
 // Objects are reference counted (cap::Object::refs: slots and temporary
 // users); a thread waiting in an endpoint's or notification's queue keeps
 // the object's memory alive through `waiters`, so an object whose last
@@ -57,6 +59,7 @@ struct Reply : cap::Object {
     ksync::SpinLock lock{"reply"};
     sched::Thread* caller = nullptr;  // nullptr once the thread is gone
     u64 seq = 0;
+    bool grant = false;  // the call came through a capability with kRightGrant
     u64 id = 0;
 };
 

@@ -268,7 +268,6 @@ i64 sys_ipc_call(arch::SyscallRequest& io, u64 cap, u64 tag) {
 
 i64 sys_ipc_reply(arch::SyscallRequest& io, u64 cap, u64 tag) {
     Thread* me = sched::current();
-    if (abi::tag_caps(tag)) return err(abi::kInvalid);  // answers carry no capabilities
     i64 r = ipc::stage_message(me, io, tag);
     if (r < 0) return r;
     if (cap == 0) return ipc::reply(me, nullptr, 0);
@@ -284,7 +283,6 @@ i64 sys_ipc_reply(arch::SyscallRequest& io, u64 cap, u64 tag) {
 
 i64 sys_ipc_reply_recv(arch::SyscallRequest& io, u64 cap, u64 tag) {
     Thread* me = sched::current();
-    if (abi::tag_caps(tag)) return err(abi::kInvalid);
     i64 error;
     auto* ep = lookup_as<Endpoint>(cap, abi::kCapEndpoint, abi::kRightReceive, error);
     if (!ep) return -error;

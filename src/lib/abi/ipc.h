@@ -97,9 +97,9 @@ struct IpcBuffer {
 static_assert(sizeof(IpcBuffer) == 8 * (kMaxWords + 3 * kMaxCaps + 3));
 
 // Register convention of ipc_send, ipc_call, ipc_reply_recv, ipc_recv and
-// ipc_reply for 64-bit tasks (the system call registers, see docs/abi.md):
-//   in:  RDI cap slot, RSI tag, RDX R10 R8 R9 words 0..3
-//   out: RAX 0 or -Error, RDI badge, RSI tag, RDX R10 R8 R9 words 0..3
+// ipc_reply for 64-bit tasks (none of them one SYSRET or SYSEXIT needs):
+//   in:  RDI cap slot, RSI tag, R10 R8 R9 R12 words 0..3
+//   out: RAX 0 or -Error, RDI badge, RSI tag, R10 R8 R9 R12 words 0..3
 // (ipc_send and ipc_reply leave RDI..R9 as they were). 32-bit tasks pass
 // the cap slot and the tag as the first two argument slots; words, received
 // tag and badge are in the IPC buffer.
