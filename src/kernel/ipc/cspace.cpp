@@ -344,13 +344,24 @@ void rebuild_io_bitmap(task::Task* t) {
 
 // --- interrupt lines ---
 
-i64 irq_bind(task::Task* t, u64 irq_cap, u32 line, Notification* n, u64 bits) {
+namespace {
+
+// 0 if irq_cap is an irq capability with the control right covering `line`.
+i64 check_line(task::Task* t, u64 irq_cap, u32 line) {
     i64 error;
     cap::Slot slot;
     cap::Object* o = lookup(t, irq_cap, abi::kCapIrq, abi::kRightControl, error, &slot);
     if (!o) return -error;
     put(o);
     if (line < slot.base || line >= slot.base + slot.count || line >= kIrqLines) return -i64(abi::kInvalid);
+    return 0;
+}
+
+}  // namespace
+
+i64 irq_bind(task::Task* t, u64 irq_cap, u32 line, Notification* n, u64 bits) {
+    i64 r = check_line(t, irq_cap, line);
+    if (r < 0) return r;
     if (!bits) return -i64(abi::kInvalid);
     cap::ref(n);
     Notification* old;
@@ -365,12 +376,8 @@ i64 irq_bind(task::Task* t, u64 irq_cap, u32 line, Notification* n, u64 bits) {
 }
 
 i64 irq_ack(task::Task* t, u64 irq_cap, u32 line) {
-    i64 error;
-    cap::Slot slot;
-    cap::Object* o = lookup(t, irq_cap, abi::kCapIrq, abi::kRightControl, error, &slot);
-    if (!o) return -error;
-    put(o);
-    if (line < slot.base || line >= slot.base + slot.count || line >= kIrqLines) return -i64(abi::kInvalid);
+    i64 r = check_line(t, irq_cap, line);
+    if (r < 0) return r;
     bool unmask;
     {
         ksync::IrqSpinGuard g(g_irq_lock);

@@ -211,7 +211,11 @@ i64 sys_cap_info(u64 slot, u64 info) {
     return copy_to_user(self(), info, &out, sizeof out) ? 0 : err(abi::kFault);
 }
 
-i64 sys_ipc_send(arch::SyscallRequest& io, u64 cap, u64 tag) {
+namespace {
+
+// ipc_send and ipc_call: stage the message, resolve the timeout and the
+// endpoint, then send (which takes the lookup's reference).
+i64 send_message(arch::SyscallRequest& io, u64 cap, u64 tag, bool call) {
     Thread* me = sched::current();
     i64 r = ipc::stage_message(me, io, tag);
     u64 deadline;
@@ -227,8 +231,12 @@ i64 sys_ipc_send(arch::SyscallRequest& io, u64 cap, u64 tag) {
         ipc::put(ep);
         return err(abi::kNoRights);
     }
-    return ipc::send(me, ep, slot.badge, grant, false, deadline, nonblocking);  // takes our reference
+    return ipc::send(me, ep, slot.badge, grant, call, deadline, nonblocking);
 }
+
+}  // namespace
+
+i64 sys_ipc_send(arch::SyscallRequest& io, u64 cap, u64 tag) { return send_message(io, cap, tag, false); }
 
 i64 sys_ipc_recv(arch::SyscallRequest& io, u64 cap, u32 flags) {
     Thread* me = sched::current();
@@ -248,21 +256,7 @@ i64 sys_ipc_recv(arch::SyscallRequest& io, u64 cap, u32 flags) {
 i64 sys_ipc_call(arch::SyscallRequest& io, u64 cap, u64 tag) {
     Thread* me = sched::current();
     if (!ipc::ensure_reply(me)) return err(abi::kNoMemory);
-    i64 r = ipc::stage_message(me, io, tag);
-    u64 deadline;
-    bool nonblocking;
-    if (r == 0) r = ipc::deadline_of(me, tag, deadline, nonblocking);
-    if (r < 0) return r;
-    i64 error;
-    cap::Slot slot;
-    auto* ep = lookup_as<Endpoint>(cap, abi::kCapEndpoint, abi::kRightSend, error, &slot);
-    if (!ep) return -error;
-    bool grant = slot.rights & abi::kRightGrant;
-    if (abi::tag_caps(tag) && !grant) {
-        ipc::put(ep);
-        return err(abi::kNoRights);
-    }
-    r = ipc::send(me, ep, slot.badge, grant, true, deadline, nonblocking);  // takes our reference
+    i64 r = send_message(io, cap, tag, true);
     return r == 0 ? ipc::finish_receive(me, io) : r;
 }
 
