@@ -12,8 +12,10 @@ ksync::SpinLock g_cdt_lock{"cdt"};
 
 namespace {
 
-// Behind every irq and ioports capability; never destroyed.
-Hardware g_hardware;
+// Behind every ioports and every irq capability (the range is in the
+// capability); never destroyed.
+Hardware g_ioports;
+Hardware g_irqs_object;
 
 constexpr u32 kIrqLines = 16;      // ISA IRQs through the I/O APIC
 constexpr u64 kIoPorts = 0x10000;
@@ -61,8 +63,10 @@ void release_all(cap::ReleaseList& list) {
 
 void init_caps() {
     cap::set_lock_hooks({space_lock, space_unlock});
-    g_hardware.refs = 1;  // never released
-    g_hardware.type = abi::kCapIoPorts;
+    g_ioports.refs = 1;  // never released
+    g_ioports.type = abi::kCapIoPorts;
+    g_irqs_object.refs = 1;
+    g_irqs_object.type = abi::kCapIrq;
 }
 
 CSpace* cspace_create(task::Task* t) {
@@ -277,9 +281,10 @@ void cspace_destroy(task::Task* t) {
 
 void give_root_caps(task::Task* t) {
     u64 slot = 0;
-    cap_op_insert(t, slot, abi::kCapIoPorts, abi::kRightsAll, &g_hardware, 0, 0, kIoPorts);
+    i64 io = cap_op_insert(t, slot, abi::kCapIoPorts, abi::kRightsAll, &g_ioports, 0, 0, kIoPorts);
     slot = 0;
-    cap_op_insert(t, slot, abi::kCapIrq, abi::kRightsAll, &g_hardware, 0, 0, kIrqLines);
+    i64 irq = cap_op_insert(t, slot, abi::kCapIrq, abi::kRightsAll, &g_irqs_object, 0, 0, kIrqLines);
+    klog::report("root-caps", "task=%s ioports_slot=%ld irq_slot=%ld", t->name, io, irq);
 }
 
 // --- I/O ports ---
