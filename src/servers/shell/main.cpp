@@ -1,0 +1,163 @@
+// shell: the interactive shell on the console. Reads a line at a time from
+// the console server (servers/console/client.h), runs the command, writes
+// the report back; `help` lists the commands (commands.h).
+//
+//   commands.{h,cpp}  parsing, with a message for anything malformed
+//   reports.{h,cpp}   what each command prints, from plain data
+//   main.cpp          this file: gathering the data, the console loop
+//
+// Capabilities (shell_protocol.h): the console's endpoint in slot 4, or
+// else "console" looked up through names (slot 1); init's control endpoint
+// in slot 5 for `kill`. It must run privileged (ipc_stats, trace).
+//
+// Output: `shell: ready console=SLOT` in the kernel log, then the prompt
+// `lstar> ` on the console; `shell: no console error=E` (exit status 1) if
+// the console cannot be found, `shell: console failed error=E` (1) if it
+// goes away.
+#include "lib/ipc/message.h"
+#include "lib/ipc/transport.h"
+#include "lib/user/lstar.h"
+#include "lib/user/syscall_stubs.h"
+#include "servers/console/client.h"
+#include "servers/shell/commands.h"
+#include "servers/shell/reports.h"
+#include "servers/shell/shell_protocol.h"
+
+namespace {
+
+using namespace shell;
+
+constexpr const char* kPrompt = "lstar> ";
+// The console's lines are shorter (LineDiscipline::kLineMax); a longer one
+// is read in pieces and refused.
+constexpr usize kLineSize = 256;
+constexpr usize kMaxThreads = 128;
+constexpr u32 kMaxCpus = 64;
+// The console may not have registered yet when the shell starts.
+constexpr int kLookupTries = 200;
+constexpr u64 kLookupPauseNs = 10'000'000;
+// init answers a kill at once; a shell waiting longer is better off
+// telling the user.
+constexpr u64 kInitTimeoutNs = 5'000'000'000;
+
+// Large, and needed one at a time: not on the stack.
+abi::ThreadInfo g_threads[kMaxThreads];
+CpuReport g_cpus[kMaxCpus];
+char g_report[16384];
+
+// The console's endpoint: given in kSlotConsole, or found through names.
+i64 find_console() {
+    abi::CapInfo info{};
+    if (lstar::sys::cap_info(kSlotConsole, &info) == 0 && info.type == abi::kCapEndpoint) {
+        return static_cast<i64>(kSlotConsole);
+    }
+    i64 slot = -abi::kNotFound;
+    for (int i = 0; i < kLookupTries && slot == -abi::kNotFound; ++i) {
+        slot = console::Client::find(kSlotNames, kSlotFirstFree);
+        if (slot == -abi::kNotFound) lstar::sleep_ns(kLookupPauseNs);
+    }
+    return slot;
+}
+
+void ps(Out& out) {
+    const i64 r = lstar::sys::thread_list(g_threads, sizeof(g_threads));
+    format_ps(g_threads, kMaxThreads, r, out);
+}
+
+// Every online CPU's statistics: CPU numbers need not be contiguous, so
+// numbers are tried until cpu_count() of them answered.
+void cpus(Out& out) {
+    const u32 online = lstar::cpu_count();
+    usize n = 0;
+    i64 error = 0;
+    for (u32 cpu = 0; cpu < kMaxCpus && n < online; ++cpu) {
+        abi::IpcStats s{};
+        const i64 r = lstar::sys::ipc_stats(cpu, &s);
+        if (r == -abi::kInvalid) continue;  // not online
+        if (r < 0) {
+            error = r;
+            break;
+        }
+        g_cpus[n++] = {cpu, s};
+    }
+    format_cpus(g_cpus, n, error, out);
+}
+
+void trace(const Command& c, Out& out) {
+    const i64 r = lstar::sys::trace(c.has_task ? c.task : 0, c.on ? ~u64{0} : 0);
+    format_trace(c.on, c.has_task, c.task, r, out);
+}
+
+// Asks init to kill the task (shell_protocol.h).
+void kill(const Command& c, Out& out) {
+    ipc::Message m = ipc::Message::request(kInitKill);
+    m.push(c.task).set_timeout(kInitTimeoutNs);
+    i64 r = ipc::transport().call(kSlotInit, m);
+    if (r == 0) {
+        ipc::drop_received_caps(m);
+        r = m.status();
+    }
+    format_kill(c.task, r, out);
+}
+
+void run(const Command& c, Out& out) {
+    switch (c.kind) {
+    case Kind::kEmpty: break;
+    case Kind::kHelp: format_help(out); break;
+    case Kind::kPs: ps(out); break;
+    case Kind::kCpus: cpus(out); break;
+    case Kind::kTrace: trace(c, out); break;
+    case Kind::kKill: kill(c, out); break;
+    case Kind::kStress:
+    case Kind::kBench: format_not_built(c.kind, out); break;
+    case Kind::kBad: out.printf("%s\n", c.message); break;
+    }
+}
+
+// The next line from the console, without its '\n'; NUL-terminated. A line
+// too long for the buffer is read to its end and comes back empty with
+// `too_long`. Returns its length or -abi::Error.
+i64 read_line(console::Client& tty, char* line, usize size, bool& too_long) {
+    too_long = false;
+    i64 n = tty.read(line, size - 1);
+    if (n < 0) return n;
+    while (n > 0 && line[n - 1] != '\n') {
+        too_long = true;
+        n = tty.read(line, size - 1);
+        if (n < 0) return n;
+    }
+    if (too_long) n = 0;
+    if (n > 0) --n;  // the '\n'
+    line[n] = '\0';
+    return n;
+}
+
+}  // namespace
+
+int main(int, char**) {
+    const i64 slot = find_console();
+    if (slot < 0) {
+        lstar::printf("shell: no console error=%ld\n", -slot);
+        return 1;
+    }
+    console::Client tty(static_cast<u64>(slot));
+    lstar::printf("shell: ready console=%ld\n", slot);
+
+    i64 r = tty.write("lstar shell: `help` lists the commands\n");
+    while (r >= 0) {
+        // The console shows the prompt when the read below asks for input.
+        r = tty.write(kPrompt);
+        if (r < 0) break;
+        char line[kLineSize];
+        bool too_long;
+        r = read_line(tty, line, sizeof(line), too_long);
+        if (r < 0) break;
+        Out out(g_report, sizeof(g_report));
+        if (too_long) out.printf("line too long (at most %zu characters)\n", kLineSize - 2);
+        else run(parse(line, static_cast<usize>(r)), out);
+        if (out.length() > 0) r = tty.write(out.text(), out.length());
+        if (r >= 0 && out.truncated()) r = tty.write("\n(output cut short)\n");
+    }
+    lstar::printf("shell: console failed error=%ld\n", -r);
+    return 1;
+}
