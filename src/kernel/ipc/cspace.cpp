@@ -284,7 +284,7 @@ void give_root_caps(task::Task* t) {
     i64 io = cap_op_insert(t, slot, abi::kCapIoPorts, abi::kRightsAll, &g_ioports, 0, 0, kIoPorts);
     slot = 0;
     i64 irq = cap_op_insert(t, slot, abi::kCapIrq, abi::kRightsAll, &g_irqs_object, 0, 0, kIrqLines);
-    klog::report("root-caps", "task=%s ioports_slot=%ld irq_slot=%ld", t->name, io, irq);
+    if (io != 1 || irq != 2) klog::error("init's root capabilities: ioports slot %ld, irq slot %ld", io, irq);
 }
 
 // --- I/O ports ---
