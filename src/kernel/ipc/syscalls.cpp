@@ -7,6 +7,7 @@
 #include "kernel/task/syscall_dispatch.h"
 #include "kernel/task/task.h"
 #include "lib/abi/syscall.h"
+#include "lib/kstd/string.h"
 
 // As in task/syscalls.cpp: a handler that does not match its generated
 // declaration is a compile error.
@@ -373,9 +374,11 @@ i64 sys_irq_bind(u64 irq_cap, u32 irq, u64 notification, u64 bits) {
 
 i64 sys_irq_ack(u64 irq_cap, u32 irq) { return ipc::irq_ack(self(), irq_cap, irq); }
 
-i64 sys_task_create(u64 index, u64 dst) {
+namespace {
+
+i64 create_task_cap(u64 index, u64 dst, const char* cmdline) {
     i64 error = 0;
-    Task* t = create_module(index, error);
+    Task* t = create_module(index, error, cmdline);
     if (!t) return -error;
     auto* ref = new ipc::TaskRef();
     if (!ref) return err(abi::kNoMemory);
@@ -387,6 +390,21 @@ i64 sys_task_create(u64 index, u64 dst) {
         kill(t, abi::kStatusKilled);  // never started: nothing else would end it
     }
     return r;
+}
+
+}  // namespace
+
+i64 sys_task_create(u64 index, u64 dst) { return create_task_cap(index, dst, nullptr); }
+
+i64 sys_task_create_args(u64 index, u64 dst, u64 args, usize len) {
+    constexpr usize kMaxArgs = 255;
+    char cmdline[kMaxArgs + 1];
+    if (len > kMaxArgs) return err(abi::kInvalid);
+    if (!copy_from_user(self(), cmdline, args, len)) return err(abi::kFault);
+    if (len == 0) return err(abi::kInvalid);
+    cmdline[len] = '\0';
+    if (kstd::strlen(cmdline) != len) return err(abi::kInvalid);  // a NUL inside
+    return create_task_cap(index, dst, cmdline);
 }
 
 i64 sys_task_give(u64 task, u64 src, u64 dst, u32 rights, u64 badge) {

@@ -212,6 +212,17 @@ i64 sys_module_info(u64 index, u64 buf, usize len) {
     return i64(slen);
 }
 
+i64 sys_module_read(u64 index, u64 offset, u64 buf, usize len) {
+    const mb2::Module* m = boot_module(index);
+    if (!m) return err(abi::kNotFound);
+    const u64 size = m->end - m->start;
+    if (offset > size) return err(abi::kInvalid);
+    usize n = size - offset < len ? usize(size - offset) : len;
+    const u8* data = static_cast<const u8*>(mm::phys_to_virt(m->start)) + offset;
+    if (n && !copy_to_user(self(), buf, data, n)) return err(abi::kFault);
+    return i64(n);
+}
+
 i64 sys_spawn(u64 index, u32 priority, u64 affinity) {
     if (priority > abi::kMaxPriority || !valid_affinity(affinity)) return err(abi::kInvalid);
     i64 error = 0;

@@ -169,13 +169,14 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n) {
     return true;
 }
 
-Task* create_module(u64 index, i64& error) {
+Task* create_module(u64 index, i64& error, const char* cmdline) {
     const mb2::Module* mod = boot_module(index);
     if (!mod) {
         error = abi::kNotFound;
         return nullptr;
     }
     const mb2::Module& m = *mod;
+    if (!cmdline) cmdline = m.string;
     const u8* file = static_cast<const u8*>(mm::phys_to_virt(m.start));
     elf::Image img;
     const elf::Limits limits = {arch::kUserBase, arch::kUserTop, kCompatImageTop};
@@ -198,10 +199,11 @@ Task* create_module(u64 index, i64& error) {
     }
     t->id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
     t->compat = img.compat;
-    // The task's name is the first word of its module string.
+    // The task's name is the first word of its command line.
     usize n = 0;
-    while (m.string[n] && m.string[n] != ' ' && n + 1 < sizeof t->name) {
-        t->name[n] = m.string[n];
+    while (cmdline[n] == ' ') cmdline++;
+    while (cmdline[n] && cmdline[n] != ' ' && n + 1 < sizeof t->name) {
+        t->name[n] = cmdline[n];
         n++;
     }
     t->trace_mask = trace::initial_mask(t->name);
@@ -212,9 +214,9 @@ Task* create_module(u64 index, i64& error) {
     for (usize i = 0; ok && i < img.segment_count; i++) ok = load_segment(t, img.segments[i], file);
     // The entry page is shared and not counted in the task's pages.
     u64 sysinfo = ok ? arch::entry_page_map(t->space, t->compat) : 0;
-    u64 sp = sysinfo ? build_stack(t, m.string, img, sysinfo) : 0;
+    u64 sp = sysinfo ? build_stack(t, cmdline, img, sysinfo) : 0;
     if (!sp) {
-        klog::report("spawn-failed", "module=%lu string=%s reason=out-of-memory", index, m.string);
+        klog::report("spawn-failed", "module=%lu string=%s reason=out-of-memory", index, cmdline);
         destroy_task(t);
         error = abi::kNoMemory;
         return nullptr;

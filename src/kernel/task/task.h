@@ -63,7 +63,9 @@ void set_boot_info(const mb2::Info& info);
 const mb2::Module* boot_module(u64 index);
 // Loads module `index` as a task (listed, with its capability space, not
 // yet running); nullptr with `error` set (an abi::Error) if it cannot.
-Task* create_module(u64 index, i64& error);
+// cmdline: the task's command line (argv; its first word is the task's
+// name), or null for the module's own string.
+Task* create_module(u64 index, i64& error, const char* cmdline = nullptr);
 // Starts a created task's first thread; returns the task id, or
 // -kInvalid if it was started already.
 i64 start_task(Task* t, u32 priority, u64 affinity, bool privileged);
