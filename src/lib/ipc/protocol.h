@@ -61,7 +61,9 @@ constexpr usize kMaxNameLength = 31;
 constexpr u32 kMaxNames = 32;
 
 // register: words = name; caps[0] = an endpoint capability (the names
-// capability needs the grant right to carry it). Reply: status; kExists if
+// capability needs the grant right to carry it). A name registered through
+// the same non-zero badge as before is taken over (a restarted server gets
+// its names capability from init with the same badge). Reply: status; kExists if
 // the name is taken, kNoMemory if kMaxNames are, kInvalid for a bad name or
 // no capability, kWrongType if it is not an endpoint.
 constexpr u32 kNamesRegister = method(kProtocolNames, 1);

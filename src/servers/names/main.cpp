@@ -10,6 +10,7 @@
 // must have the endpoint line.
 //
 // Output: `names: ready endpoint=2`, then `names: registered NAME badge=B`
+// (or `re-registered` when a restarted server takes its name back)
 // per registration; `names: stopped error=E` if serving ends.
 #include "lib/ipc/protocol.h"
 #include "lib/ipc/server.h"
@@ -32,11 +33,10 @@ int main(int, char**) {
     }
     lstar::printf("names: ready endpoint=%ld\n", endpoint);
     const i64 r = ipc::serve(static_cast<u64>(endpoint), [](ipc::Message& msg) {
-        const u32 before = g_service.table().count();
         const ipc::Action action = g_service.handle(msg);
-        if (g_service.table().count() != before) {
-            const names::Table::Entry* e = g_service.table().at(before);
-            lstar::printf("names: registered %s badge=%lu\n", e->name, e->badge);
+        if (const names::Table::Entry* e = g_service.registered()) {
+            lstar::printf("names: %s %s badge=%lu\n", g_service.taken_back() ? "re-registered" : "registered",
+                          e->name, e->badge);
         }
         return action;
     });

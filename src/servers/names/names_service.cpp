@@ -16,6 +16,8 @@ namespace names {
 namespace proto = ipc::proto;
 
 ipc::Action Service::handle(ipc::Message& msg) {
+    registered_ = nullptr;
+    taken_back_ = false;
     switch (msg.label()) {
     case proto::kNamesRegister: return register_name(msg);
     case proto::kNamesLookup: return lookup(msg);
@@ -34,7 +36,13 @@ ipc::Action Service::register_name(ipc::Message& msg) {
         abi::CapInfo info{};
         if (ipc::transport().cap_info(msg.cap(0), info) < 0) status = abi::kInvalid;
         else if (info.type != abi::kCapEndpoint) status = abi::kWrongType;
-        else status = table_.add(name, msg.cap(0), msg.badge());
+        else {
+            u64 replaced = 0;
+            status = table_.add(name, msg.cap(0), msg.badge(), &replaced);
+            if (replaced != 0) ipc::transport().cap_delete(replaced);
+            if (status == abi::kOk) registered_ = table_.find(name);
+            taken_back_ = replaced != 0;
+        }
     }
     if (status != abi::kOk) ipc::drop_received_caps(msg);
     msg.reply(status);

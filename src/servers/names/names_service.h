@@ -15,6 +15,10 @@ public:
     ipc::Action handle(ipc::Message& msg);
 
     const Table& table() const { return table_; }
+    // The entry the last handle() registered (or took back for the same
+    // badge), or nullptr; and whether it was taken back.
+    const Table::Entry* registered() const { return registered_; }
+    bool taken_back() const { return taken_back_; }
 
 private:
     ipc::Action register_name(ipc::Message& msg);
@@ -22,6 +26,8 @@ private:
     ipc::Action list(ipc::Message& msg);
 
     Table table_;
+    const Table::Entry* registered_ = nullptr;
+    bool taken_back_ = false;
 };
 
 }  // namespace names

@@ -6,9 +6,17 @@
 
 namespace names {
 
-abi::Error Table::add(const char* name, u64 slot, u64 badge) {
+abi::Error Table::add(const char* name, u64 slot, u64 badge, u64* replaced) {
+    if (replaced) *replaced = 0;
     if (!ipc::names::valid_name(name)) return abi::kInvalid;
-    if (find(name) != nullptr) return abi::kExists;
+    for (u32 i = 0; i < count_; ++i) {
+        Entry& e = entries_[i];
+        if (kstd::strcmp(e.name, name) != 0) continue;
+        if (badge == 0 || e.badge != badge) return abi::kExists;
+        if (replaced) *replaced = e.slot;
+        e.slot = slot;
+        return abi::kOk;
+    }
     if (count_ == kCapacity) return abi::kNoMemory;
     Entry& e = entries_[count_++];
     const usize n = kstd::strlen(name);

@@ -20,8 +20,12 @@ public:
     };
 
     // Adds name -> slot. kOk, or kInvalid (not a valid name), kExists (the
-    // name is taken), kNoMemory (kCapacity names are).
-    abi::Error add(const char* name, u64 slot, u64 badge);
+    // name is taken), kNoMemory (kCapacity names are). A name taken through
+    // the same non-zero badge is re-registered: a restarted server (init
+    // gives it its names capability with the same badge again) takes its
+    // name back; *replaced is then the slot of the old capability, for the
+    // caller to delete, and 0 otherwise.
+    abi::Error add(const char* name, u64 slot, u64 badge, u64* replaced = nullptr);
     // The entry for name, or nullptr.
     const Entry* find(const char* name) const;
     // Entries in registration order: at(0) .. at(count() - 1).

@@ -52,6 +52,21 @@ TEST(NamesTable, DuplicatesRefused) {
     UNSIGNED_LONGLONGS_EQUAL(20, t.find("console")->slot);
 }
 
+TEST(NamesTable, SameBadgeTakesItsNameBack) {
+    names::Table t;
+    u64 replaced = 99;
+    LONGS_EQUAL(abi::kOk, t.add("console", 20, 7, &replaced));
+    UNSIGNED_LONGLONGS_EQUAL(0, replaced);
+    LONGS_EQUAL(abi::kExists, t.add("console", 21, 8, &replaced));  // another badge
+    UNSIGNED_LONGLONGS_EQUAL(0, replaced);
+    LONGS_EQUAL(abi::kOk, t.add("console", 22, 7, &replaced));  // the same one: restarted
+    UNSIGNED_LONGLONGS_EQUAL(20, replaced);
+    UNSIGNED_LONGS_EQUAL(1, t.count());
+    UNSIGNED_LONGLONGS_EQUAL(22, t.find("console")->slot);
+    LONGS_EQUAL(abi::kOk, t.add("timer", 30, 0, &replaced));
+    LONGS_EQUAL(abi::kExists, t.add("timer", 31, 0, &replaced));  // badge 0 never takes over
+}
+
 TEST(NamesTable, NamesMustBeValid) {
     names::Table t;
     const std::string longest(proto::kMaxNameLength, 'n');
@@ -175,8 +190,17 @@ TEST(NamesService, DuplicateAndMissingNames) {
     LONGS_EQUAL(6, ipc::transport().endpoint_create(6));
     LONGS_EQUAL(0, ipc::names::register_name(proto::kSlotNames, "console", 5));
     const u32 held = world->caps_held(names_task);
-    LONGS_EQUAL(-abi::kExists, ipc::names::register_name(proto::kSlotNames, "console", 6));
-    UNSIGNED_LONGS_EQUAL(held, world->caps_held(names_task));  // the refused copy was dropped
+    {
+        // Another badge: refused, and the copy it carried dropped.
+        World::Scope other(*world, client);
+        LONGS_EQUAL(7, ipc::transport().endpoint_create(7));
+        LONGS_EQUAL(-abi::kExists, ipc::names::register_name(proto::kSlotNames, "console", 7));
+        UNSIGNED_LONGS_EQUAL(held, world->caps_held(names_task));
+    }
+    // The same badge (a restarted server): taken back, the old copy deleted.
+    LONGS_EQUAL(0, ipc::names::register_name(proto::kSlotNames, "console", 6));
+    UNSIGNED_LONGS_EQUAL(held, world->caps_held(names_task));
+    CHECK(service->taken_back());
     LONGS_EQUAL(-abi::kNotFound, ipc::names::lookup(proto::kSlotNames, "disk", 0));
     LONGS_EQUAL(-abi::kInvalid, ipc::names::lookup(proto::kSlotNames, "two words", 0));
     LONGS_EQUAL(-abi::kInvalid, ipc::names::register_name(proto::kSlotNames, "", 5));
