@@ -336,6 +336,7 @@ bool Parser::parse_server(Words& words) {
     }
     Server& s = out_.servers[out_.count];
     if (!take_name(w, "server name", s.name)) return false;
+    if (kstd::strcmp(s.name, kInitServerName) == 0) return fail("server name 'init' is reserved for init itself");
     if (const Server* other = find_server(out_, s.name)) {
         return fail("duplicate server name '%s', first declared on line %lu", s.name,
                     static_cast<unsigned long>(other->line));
@@ -347,8 +348,9 @@ bool Parser::parse_server(Words& words) {
     s.privileged = false;
     s.args[0] = '\0';
     s.grant_count = 0;
+    copy({s.name, kstd::strlen(s.name)}, s.program);
 
-    enum : u32 { kPrio = 1, kCpus = 2, kRestart = 4, kPrivileged = 8, kArgs = 16 };
+    enum : u32 { kPrio = 1, kCpus = 2, kRestart = 4, kPrivileged = 8, kArgs = 16, kProgram = 32 };
     u32 seen = 0;
     while (next_word(words, w, error)) {
         Option o = split_option(w);
@@ -356,6 +358,8 @@ bool Parser::parse_server(Words& words) {
             u64 v = 0;
             if (!check_once(o, kPrio, seen) || !take_number(o, 0, kMaxPriority, v)) return false;
             s.priority = static_cast<u32>(v);
+        } else if (equals(o.key, "program")) {
+            if (!check_once(o, kProgram, seen) || !take_name(o.value, "program name", s.program)) return false;
         } else if (equals(o.key, "cpus")) {
             if (!check_once(o, kCpus, seen) || !take_number(o, 1, ~u64{0}, s.cpus)) return false;
         } else if (equals(o.key, "restart")) {
@@ -559,6 +563,13 @@ bool Parser::resolve() {
             }
             if (g.kind != GrantKind::kEndpoint) continue;
             line_ = g.line;
+            if (kstd::strcmp(g.server, kInitServerName) == 0) {
+                if (kstd::strcmp(g.endpoint, kInitEndpointName) != 0) {
+                    return fail("give init.%s: init offers only the endpoint '%s'", g.endpoint, kInitEndpointName);
+                }
+                g.kind = GrantKind::kInitEndpoint;
+                continue;
+            }
             i32 t = server_index(out_, g.server);
             if (t < 0) return fail("give %s.%s names unknown server '%s'", g.server, g.endpoint, g.server);
             const Server& target = out_.servers[t];
@@ -663,6 +674,8 @@ const char* kind_name(GrantKind kind) {
             return "ioports";
         case GrantKind::kIrq:
             return "irq";
+        case GrantKind::kInitEndpoint:
+            return "give";
     }
     return "?";
 }

@@ -11,12 +11,15 @@
 // value); blank and comment-only lines are ignored. Words are separated by
 // spaces and tabs; indentation means nothing.
 //
-//   server NAME [prio=P] [cpus=MASK] [restart=yes|no] [privileged] [args="..."]
-//       Starts a server: the program NAME (its boot module), at priority P
+//   server NAME [program=PROG] [prio=P] [cpus=MASK] [restart=yes|no] [privileged] [args="..."]
+//       Starts a server: the program PROG (default NAME; the boot module
+//       whose string starts with that word, so one program can run as
+//       several servers under different names), at priority P
 //       (0..31, default 16), on the CPUs of MASK (non-zero, default all:
 //       ~0), restarted when it ends (default yes), allowed the privileged
 //       calls if `privileged`, with the command line args (quoted, may hold
-//       spaces and `#`, no escapes, at most 95 characters; default empty).
+//       spaces and `#`, no escapes, at most 95 characters; default empty:
+//       the module's own string). NAME `init` is reserved.
 //   endpoint NAME at=N
 //       init creates an endpoint for the current server, which gets it with
 //       every endpoint right (send, receive, grant) in slot N. Other servers
@@ -27,6 +30,8 @@
 //       included), with RIGHTS, in slot N, minted with badge B (non-zero;
 //       no badge if left out). RIGHTS is one or more of the letters s (send),
 //       r (receive), g (grant), each at most once, in any order.
+//       SERVER `init` names init itself: `give init.control ...` is init's
+//       control endpoint (kill requests; its only endpoint).
 //   ioports BASE COUNT at=N
 //       I/O ports [BASE, BASE + COUNT), within 0..0xffff, COUNT >= 1.
 //   irq LINE at=N
@@ -75,7 +80,12 @@ enum class GrantKind : u8 {
     kEndpoint,     // give SERVER.ENDPOINT: a copy of another (or its own) server's endpoint
     kIoPorts,      // ioports BASE COUNT
     kIrq,          // irq LINE
+    kInitEndpoint, // give init.ENDPOINT: an endpoint of init's own (kInitEndpointName)
 };
+
+// The one endpoint init offers to the manifest: `give init.control ...`.
+inline constexpr char kInitServerName[] = "init";
+inline constexpr char kInitEndpointName[] = "control";
 
 // One capability a server gets, in slot `slot`.
 struct Grant {
@@ -100,6 +110,7 @@ struct Grant {
 
 struct Server {
     char name[kNameSize];
+    char program[kNameSize];  // program=, default the name
     u32 line;      // of its server statement
     u32 priority;  // 0..kMaxPriority
     u64 cpus;      // non-zero affinity mask

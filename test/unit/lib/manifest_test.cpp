@@ -741,3 +741,36 @@ TEST(ManifestFuzz, RandomMutations) {
         parse_and_check(text, next() % (len + 1));
     }
 }
+
+TEST(ManifestParse, ProgramDefaultsToTheNameAndMayBeShared) {
+    manifest::Result r = parse_text(
+        "server victim program=ipctest restart=yes\n"
+        "  endpoint svc at=2\n"
+        "server prober program=ipctest restart=no\n"
+        "  give victim.svc rights=s at=4\n"
+        "server names\n");
+    CHECK_TEXT(r.ok, r.message);
+    UNSIGNED_LONGS_EQUAL(3, g_manifest.count);
+    STRCMP_EQUAL("ipctest", g_manifest.servers[0].program);
+    STRCMP_EQUAL("ipctest", g_manifest.servers[1].program);
+    STRCMP_EQUAL("names", g_manifest.servers[2].program);
+    expect_error("server a program=b program=c\n", 1, "program given twice");
+    expect_error("server a program=Bad\n", 1, "program name");
+    expect_error("server a program=\n", 1, "program name");
+}
+
+TEST(ManifestParse, InitOffersItsControlEndpoint) {
+    manifest::Result r = parse_text(
+        "server shell privileged\n"
+        "  give init.control rights=s at=5\n");
+    CHECK_TEXT(r.ok, r.message);
+    const manifest::Grant& g = g_manifest.servers[0].grants[0];
+    CHECK(g.kind == GrantKind::kInitEndpoint);
+    UNSIGNED_LONGS_EQUAL(5, g.slot);
+    UNSIGNED_LONGS_EQUAL(kS, g.rights);
+    STRCMP_EQUAL("init", g.server);
+    STRCMP_EQUAL("control", g.endpoint);
+    STRCMP_EQUAL("give", manifest::kind_name(g.kind));
+    expect_error("server shell\n  give init.tty rights=s at=5\n", 2, "init offers only the endpoint 'control'");
+    expect_error("server init\n", 1, "server name 'init' is reserved");
+}
