@@ -417,7 +417,12 @@ i64 sys_task_start(u64 task, u32 priority, u64 affinity, u32 flags) {
         return err(abi::kInvalid);
     bool privileged = flags & abi::kTaskPrivileged;
     if (privileged && !self()->privileged) return err(abi::kPermission);
-    return with_task_cap(task, [&](Task* t) { return start_task(t, priority, affinity, privileged); });
+    Task* claimed = nullptr;
+    i64 r = with_task_cap(task, [&](Task* t) {
+        claimed = t;
+        return claim_start(t);
+    });
+    return r < 0 ? r : start_claimed(claimed, priority, affinity, privileged);
 }
 
 i64 sys_task_kill(u64 task, u64 status) {

@@ -231,10 +231,15 @@ i64 sys_spawn(u64 index, u32 priority, u64 affinity) {
 }
 
 i64 sys_task_wait(u64 task_id) {
-    Task* t = find_task(task_id, true);
-    if (!t || t == self()) return err(abi::kNotFound);
+    if (task_id == self()->id) return err(abi::kNotFound);
+    Task* t = claim_task(task_id);
+    if (!t) return err(abi::kNotFound);
     sched::wait(t->exit_waiters, task_reaped, t);
-    if (!t->reaped) return err(abi::kNotFound);  // we are being killed; the task stays unreaped
+    if (!t->reaped) {  // we are being killed; the task stays listed for another waiter
+        unclaim_task(t);
+        return err(abi::kNotFound);
+    }
+    find_task(task_id, true);
     i64 status = i64(t->status);
     free_task(t);
     return status;

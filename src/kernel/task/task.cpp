@@ -227,12 +227,19 @@ Task* create_module(u64 index, i64& error, const char* cmdline) {
     return t;
 }
 
+i64 claim_start(Task* t) {
+    ksync::IrqSpinGuard g(t->lock);
+    if (t->started || t->dying) return -i64(abi::kInvalid);
+    t->started = true;
+    return 0;
+}
+
 i64 start_task(Task* t, u32 priority, u64 affinity, bool privileged) {
-    {
-        ksync::IrqSpinGuard g(t->lock);
-        if (t->started || t->dying) return -i64(abi::kInvalid);
-        t->started = true;
-    }
+    i64 claimed = claim_start(t);
+    return claimed < 0 ? claimed : start_claimed(t, priority, affinity, privileged);
+}
+
+i64 start_claimed(Task* t, u32 priority, u64 affinity, bool privileged) {
     sched::Thread* th = sched::create_thread(t->name, t, u8(priority), affinity);
     if (!th) {
         ksync::IrqSpinGuard g(t->lock);
@@ -348,6 +355,20 @@ Task* find_task(u64 id, bool unlink) {
     Task* t = *pp;
     if (t && unlink) *pp = t->next;
     return t;
+}
+
+Task* claim_task(u64 id) {
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    Task* t = g_tasks;
+    while (t && t->id != id) t = t->next;
+    if (!t || t->waited) return nullptr;
+    t->waited = true;
+    return t;
+}
+
+void unclaim_task(Task* t) {
+    ksync::IrqSpinGuard g(g_tasks_lock);
+    t->waited = false;
 }
 
 void free_task(Task* t) { destroy_task(t); }

@@ -43,6 +43,7 @@ struct Task {
     volatile bool dying = false;
     u64 status = 0;           // exit status once every thread is gone
     volatile bool reaped = false;
+    bool waited = false;      // a task_wait claimed it (under the task list lock)
     u64 vm_next = 0;          // vm_alloc's next address
     usize pages = 0;          // user pages mapped
     u64 trace_mask = 0;       // bit n: the tracer logs call n (kernel/trace/trace.h)
@@ -69,6 +70,13 @@ Task* create_module(u64 index, i64& error, const char* cmdline = nullptr);
 // Starts a created task's first thread; returns the task id, or
 // -kInvalid if it was started already.
 i64 start_task(Task* t, u32 priority, u64 affinity, bool privileged);
+// The same in two steps, for callers that find the task under the task list
+// lock: claim_start (-kInvalid if started or dying) under it, start_claimed
+// after it is released. Making the thread allocates and maps a kernel stack,
+// which may wait for a TLB shootdown: never with interrupts off. A claimed
+// task has no thread, so nothing can reap and free it in between.
+i64 claim_start(Task* t);
+i64 start_claimed(Task* t, u32 priority, u64 affinity, bool privileged);
 // Both: the task's first thread is ready to run.
 Task* spawn_module(u64 index, u32 priority, u64 affinity, bool privileged, i64& error);
 
@@ -99,6 +107,12 @@ bool copy_to_user(Task* t, u64 dst, const void* src, usize n);
 // The task list: find by id (and take it off the list, for the one waiter
 // that frees it).
 Task* find_task(u64 id, bool unlink);
+// For task_wait: the task, claimed for the caller (nullptr if there is no
+// such task or another waiter has it). It stays on the list, so that ps and
+// task capabilities still find it while it runs, until unclaim_task (the
+// waiter gave up) or find_task(id, true) once it is reaped.
+Task* claim_task(u64 id);
+void unclaim_task(Task* t);
 // Runs fn(task) with the task list locked (so the task cannot be freed
 // meanwhile); -kNotFound if there is no such task.
 i64 with_task_locked(u64 id, i64 (*fn)(Task*, void*), void* arg);
