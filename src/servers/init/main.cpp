@@ -1,6 +1,12 @@
-// init: the root task (multiboot2 module 0). Starts every other module as a
-// task, waits for them and reports whether each ended as its module string
-// said it would.
+// init: the root task (multiboot2 module 0). Starts the servers of the boot
+// manifest (servers.{h,cpp}; the module whose string is `manifest`), then
+// every other module as a task, waits for the latter and reports whether
+// each ended as its module string said it would.
+//
+// The manifest's servers are started in manifest order from the modules
+// whose program name is theirs, and restarted when they end (restart=yes,
+// the default); those modules are not started again below. A server with
+// restart=no is waited for like a module with `expect=0`.
 //
 // argv: `init [shutdown] [badptr]`. With `badptr`, init first checks that
 // every pointer argument of every system call, its privileged ones included,
@@ -34,6 +40,7 @@
 #include "lib/user/bad_pointers.h"
 #include "lib/user/lstar.h"
 #include "lib/user/syscall_stubs.h"
+#include "servers/init/servers.h"
 
 namespace {
 
@@ -121,31 +128,52 @@ bool has_word(int argc, char** argv, const char* word) {
 
 }  // namespace
 
+init::Module modules[kMaxModules];
+bool used[kMaxModules];
+
 int main(int argc, char** argv) {
-    usize count = 0;
+    usize count = 0, module_count = 0;
     u64 started = 0, ok = 0, mismatched = 0;
     if (has_word(argc, argv, "badptr")) mismatched += lstar::check_bad_pointers("init", true);
 
-    // Start every module after init's own (index 0).
+    // Every module after init's own (index 0).
     for (u64 index = 1;; ++index) {
-        char line[256];
-        i64 n = lstar::module_info(index, line, sizeof(line));
+        char* line = modules[module_count].string;
+        constexpr usize kLine = sizeof(modules[0].string);
+        i64 n = lstar::module_info(index, line, kLine);
         if (n == -abi::kNotFound) break;
         if (n < 0) {
             lstar::printf("init: module %lu info failed error=%ld\n", index, -n);
             ++mismatched;
             continue;
         }
-        if (static_cast<u64>(n) >= sizeof(line)) {
-            lstar::printf("init: module %lu string truncated to %zu bytes\n", index, sizeof(line) - 1);
-            n = sizeof(line) - 1;
+        if (static_cast<u64>(n) >= kLine) {
+            lstar::printf("init: module %lu string truncated to %zu bytes\n", index, kLine - 1);
+            n = kLine - 1;
         }
         line[n] = '\0';
-        if (count == kMaxModules) {
+        if (module_count == kMaxModules) {
             lstar::printf("init: more than %zu modules, ignoring the rest\n", kMaxModules);
             ++mismatched;
             break;
         }
+        modules[module_count++].index = index;
+    }
+
+    // The manifest's servers first (the first module called `manifest`).
+    for (usize m = 0; m < module_count; ++m) {
+        char word[kNameSize];
+        first_word(modules[m].string, word, sizeof(word));
+        if (kstd::strcmp(word, "manifest") != 0) continue;
+        used[m] = true;
+        mismatched += init::start_servers(modules[m].index, modules, module_count, used);
+        break;
+    }
+
+    for (usize m = 0; m < module_count; ++m) {
+        if (used[m]) continue;
+        const u64 index = modules[m].index;
+        const char* line = modules[m].string;
         Child& c = children[count++];
         parse(line, index, c);
         if (c.expect == Expect::kInvalid) lstar::printf("init: %s has a bad expect= word\n", c.name);
@@ -199,6 +227,7 @@ int main(int argc, char** argv) {
         else ++mismatched;
     }
 
+    mismatched += init::wait_for_finite_servers();
     lstar::printf("init: done started=%lu ok=%lu mismatched=%lu\n", started, ok, mismatched);
     if (has_word(argc, argv, "shutdown")) lstar::shutdown(mismatched == 0);
     lstar::thread_exit(0);
