@@ -226,7 +226,7 @@ u32 start_servers(u64 index, const Module* modules, usize count, bool* used) {
     }
     const manifest::Result parsed = manifest::parse(g_text, static_cast<usize>(bytes), g_manifest);
     if (!parsed.ok) {
-        lstar::printf("init: manifest error line=%u: %s\n", parsed.line, parsed.message);
+        lstar::printf("init: manifest error %s\n", parsed.message);
         return 1;
     }
     lstar::printf("init: manifest servers=%u bytes=%ld\n", g_manifest.count, bytes);

@@ -22,7 +22,7 @@ constexpr u64 kSlotRootIrq = 2;      // every interrupt line, control right
 // Reads the manifest from module `index`, parses it and starts every server
 // in manifest order, each from the module whose program name (first word)
 // is the server's program. Prints `init: manifest servers=N bytes=B` or
-// `init: manifest error line=L: MESSAGE`, and for each server `init: server
+// `init: manifest error line L: MESSAGE`, and for each server `init: server
 // NAME task=ID started` or `init: server NAME start failed step=S error=E`.
 // Returns how many servers failed to start (a parse error counts as one).
 // Modules used by a server are marked in `used` (indexed like `modules`).
