@@ -1,6 +1,50 @@
-"""Injected CPU exceptions: the kernel's fault report and failure verdict."""
+"""Injected CPU exceptions: the kernel's fault report and failure verdict;
+user tasks that touch I/O ports they were not granted."""
 
-from lib import Case, check_oom, fault_boot
+from lib import Case, check_oom, fault_boot, require
+from sched import fault, fault_case, user_records
+
+# Exit status of a task killed by the kernel: this plus the vector
+# (abi::kStatusKilled).
+STATUS_KILLED = 0x100
+GP = 13
+
+# Parts of the text the fault program's io-out and io-popf kinds write to
+# COM1's data port (kOutMarker in src/servers/fault/main.cpp): parts, since
+# the kernel's own output may cut in, and a UART whose FIFO the writes
+# overrun (Bochs) drops bytes.
+OUT_MARKER_PARTS = ("XXXX", "io-out reached")
+
+
+def io_fault_case(kind, writes_marker=False):
+    """A task without I/O port rights (no ioports capability, IOPL 0) that
+    runs in, out or cli is killed with #GP at that instruction, error code
+    0, and exit status kStatusKilled + 13; the rest carries on. For the
+    writing kinds, none of the bytes reached the serial line."""
+    common = fault_case(kind, GP)
+
+    def check(boot):
+        # The most telling failure first: the kernel obeyed the writes.
+        if writes_marker:
+            leaked = [p for p in OUT_MARKER_PARTS if p in boot.serial]
+            require(not leaked, f"the port writes reached the serial line ({leaked} in the output)")
+        common(boot)
+        about = user_records(boot, "fault", "about to fault")
+        require(len(about) == 1 and about[0].get("kind") == kind, f"`fault: ... about to fault` lines: {about}")
+        a = about[0]
+        require(a["iopl"] == 0, f"the task ran with IOPL {a['iopl']}, expected 0")
+        k = boot.records("task-killed")[0]
+        require(k["rip"] == a["insn"],
+                f"killed at rip={k['rip']:#x}, not at the port instruction {a['insn']:#x}")
+        require(k["error"] == 0, f"#GP error code {k['error']:#x}, expected 0")
+        exits = [e for e in boot.records("task-exit") if e.get("task") == "fault"]
+        require(len(exits) == 1 and exits[0]["status"] == STATUS_KILLED + GP,
+                f"task-exit: {exits}, expected status={STATUS_KILLED + GP:#x}")
+        waited = [r for r in user_records(boot, "init", "fault") if "status" in r]
+        require(len(waited) == 1 and waited[0]["status"] == STATUS_KILLED + GP,
+                f"init saw {waited}, expected status={STATUS_KILLED + GP}")
+    return check
+
 
 CASES = [
     Case("qemu-fault-pf", ["--smp", "1", "--cmdline", "shutdown fault=pf"],
@@ -14,4 +58,11 @@ CASES = [
     Case("qemu-fault-stack-overflow", ["--smp", "1", "--cmdline", "shutdown fault=stack"],
          fault_boot("stack", 8)),
     Case("qemu-fault-oom", ["--smp", "1", "--cmdline", "shutdown fault=oom"], check_oom),
+    Case("qemu-user-io-in-killed", ["--smp", "2"] + fault("io-in"), io_fault_case("io-in")),
+    Case("qemu-user-io-out-killed", ["--smp", "2"] + fault("io-out"), io_fault_case("io-out", writes_marker=True)),
+    Case("qemu-user-io-cli-killed", ["--smp", "2"] + fault("io-cli"), io_fault_case("io-cli")),
+    Case("qemu-user-io-popf-killed", ["--smp", "2"] + fault("io-popf"),
+         io_fault_case("io-popf", writes_marker=True)),
+    Case("bochs-user-io-out-killed", ["--emulator", "bochs", "--smp", "2"] + fault("io-out"),
+         io_fault_case("io-out", writes_marker=True)),
 ]

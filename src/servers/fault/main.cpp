@@ -12,6 +12,20 @@
 //   priv         hlt, a privileged instruction in ring 3              #GP
 //   int3         a breakpoint: #BP if the kernel's gate for vector 3 has
 //                DPL 3 (as on Linux), #GP if it has DPL 0
+//   io-in        inb from 0x3fd (COM1's line status register)        #GP
+//   io-out       outb of a marker text to 0x3f8 (COM1's data port,
+//                the kernel's console), one byte at a time            #GP
+//   io-cli       cli, which ring 3 may only do with IOPL 3            #GP
+//   io-popf      popfq of RFLAGS with IOPL 3 (which ring 3 cannot
+//                change: the CPU leaves IOPL as it was, without a
+//                fault), then the io-out writes                       #GP
+//
+// This task holds no I/O port capability and runs with IOPL 0, so every
+// io-* instruction must fault. The io-* kinds print the address of the
+// instruction that must fault and the IOPL they run with (`insn=0x...
+// iopl=N`), for the test to compare with the kernel's kill report. Were
+// io-out's writes let through, kOutMarker would appear on the serial line,
+// where the test looks for it.
 //
 // The kernel must kill the whole task (exit status abi::kStatusKilled plus
 // the vector) and carry on. With the word `thread` the fault happens in a
@@ -65,6 +79,75 @@ void call_at(u64 address) {
                  : "+r"(address)
                  :
                  : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+}
+
+// The port instructions sit in functions of their own, each with a label
+// on the instruction that must fault, so that the kill report's rip can be
+// compared with it. fault_io_out writes each byte of its string to COM1's
+// data port.
+extern "C" {
+void fault_io_in();
+void fault_io_out(const char* text);
+void fault_io_cli();
+extern const char fault_io_in_insn[], fault_io_out_insn[], fault_io_cli_insn[];
+}
+
+asm(R"(
+    .text
+    .globl fault_io_in, fault_io_in_insn
+fault_io_in:
+    mov $0x3fd, %dx
+fault_io_in_insn:
+    inb %dx, %al
+    ret
+
+    .globl fault_io_out, fault_io_out_insn
+fault_io_out:
+    mov $0x3f8, %dx
+1:  movb (%rdi), %al
+    test %al, %al
+    jz 2f
+fault_io_out_insn:
+    outb %al, %dx
+    inc %rdi
+    jmp 1b
+2:  ret
+
+    .globl fault_io_cli, fault_io_cli_insn
+fault_io_cli:
+fault_io_cli_insn:
+    cli
+    sti
+    ret
+)");
+
+// What io-out writes: text no other program or the kernel prints.
+constexpr char kOutMarker[] = "XXXXXXXX io-out reached COM1 XXXXXXXX\n";
+
+// RFLAGS.IOPL as the CPU has it now. The push goes below the 128-byte red
+// zone, where the compiler may keep data (see call_at).
+u64 current_iopl() {
+    u64 flags;
+    asm volatile("lea -128(%%rsp), %%rsp\n\t"
+                 "pushfq\n\t"
+                 "popq %0\n\t"
+                 "lea 128(%%rsp), %%rsp"
+                 : "=r"(flags));
+    return (flags >> 12) & 3;
+}
+
+// popfq with IOPL 3 set: at CPL 3 the CPU ignores the new IOPL, without a
+// fault [SDM 2B POPF]; a kernel that somehow let it through would show
+// iopl=3 and obey the port writes that follow.
+void try_raise_iopl() {
+    asm volatile("lea -128(%%rsp), %%rsp\n\t"
+                 "pushfq\n\t"
+                 "orq $0x3000, (%%rsp)\n\t"
+                 "popfq\n\t"
+                 "lea 128(%%rsp), %%rsp"
+                 :
+                 :
+                 : "memory", "cc");
 }
 
 u64 divide_by(u64 divisor) {
@@ -144,12 +227,22 @@ int provoke() {
     }
     bool known = streq(k, "pf-read") || streq(k, "pf-write-ro") || streq(k, "pf-kernel") ||
                  streq(k, "pf-exec-nx") || streq(k, "gp") || streq(k, "ud") || streq(k, "de") ||
-                 streq(k, "priv") || streq(k, "int3");
+                 streq(k, "priv") || streq(k, "int3") || streq(k, "io-in") || streq(k, "io-out") ||
+                 streq(k, "io-cli") || streq(k, "io-popf");
     if (!known) {
         lstar::printf("fault: error unknown kind=%s\n", k);
         return 2;
     }
-    lstar::printf("fault: kind=%s about to fault\n", k);
+    if (k[0] == 'i' && k[1] == 'o' && k[2] == '-') {
+        if (streq(k, "io-popf")) try_raise_iopl();
+        const char* insn = streq(k, "io-in")    ? fault_io_in_insn
+                           : streq(k, "io-cli") ? fault_io_cli_insn
+                                                : fault_io_out_insn;
+        lstar::printf("fault: kind=%s about to fault insn=0x%lx iopl=%lu\n", k, reinterpret_cast<u64>(insn),
+                      current_iopl());
+    } else {
+        lstar::printf("fault: kind=%s about to fault\n", k);
+    }
     if (streq(k, "pf-read")) {
         read_at(0x10);
     } else if (streq(k, "pf-write-ro")) {
@@ -169,6 +262,14 @@ int provoke() {
         asm volatile("hlt");
     } else if (streq(k, "int3")) {
         asm volatile("int3");
+    } else if (streq(k, "io-in")) {
+        fault_io_in();
+    } else if (streq(k, "io-out")) {
+        fault_io_out(kOutMarker);
+    } else if (streq(k, "io-cli")) {
+        fault_io_cli();
+    } else if (streq(k, "io-popf")) {
+        fault_io_out(kOutMarker);
     }
     lstar::printf("fault: kind=%s survived\n", k);
     return 1;
