@@ -128,3 +128,156 @@ CASES = [
     Case("bochs-ipc-2cpu", ["--emulator", "bochs", "--smp", "2"] + ipctest(BOCHS_ROUNDS),
          fast_case(2, BOCHS_ROUNDS), timeout=240),
 ]
+
+
+# --- A 32-bit task doing IPC (src/servers/ipctest/main32.cpp) --------------
+#
+# ipctest32 runs in compatibility mode and passes every word through its IPC
+# buffer; `ipctest compat-server` is its 64-bit partner on init's bus. The
+# sizes, words and checksums of src/servers/ipctest/compat.h are recomputed
+# here, so both ends must report exactly what the protocol sent, not merely
+# agree with each other.
+
+COMPAT_ROUNDS = 200  # calls from the 32-bit task
+COMPAT_SERVE = 100   # calls to it, through the endpoint it gave away
+COMPAT_SIZES = [8, 64, 1, 5, 4, 63, 32, 2]
+M64 = (1 << 64) - 1
+
+
+def compat_word(seq, i):
+    if i == 0:
+        return seq
+    z = (((seq << 7) | i) + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def compat_answer(w, i):
+    return (~w & M64) ^ ((i * 0x9E3779B97F4A7C15) & M64)
+
+
+def compat_fold(h, w):
+    return ((h ^ w) * 0x100000001B3) & M64
+
+
+def compat_expected(count):
+    """(words, checksum, reply_checksum) of `count` numbered messages."""
+    words, h, r = 0, 0xCBF29CE484222325, 0xCBF29CE484222325
+    for seq in range(count):
+        n = COMPAT_SIZES[seq % len(COMPAT_SIZES)]
+        for i in range(n):
+            w = compat_word(seq, i)
+            h = compat_fold(h, w)
+            r = compat_fold(r, compat_answer(w, i))
+        words += n
+    return words, h, r
+
+
+def one_record(boot, program, topic):
+    recs = user_records(boot, program, topic)
+    require(len(recs) == 1, f"{program} printed {len(recs)} `{topic}` lines, expected 1")
+    return recs[0]
+
+
+def require_stream(what, rec, calls, calls_key="calls"):
+    """rec reports `calls` numbered messages, none bad, with the words and
+    checksums compat.h makes of them."""
+    words, checksum, reply_checksum = compat_expected(calls)
+    require(rec[calls_key] == calls and rec["bad"] == 0 and rec["last_seq"] == calls - 1,
+            f"{what}: {rec} (expected {calls} calls, bad=0, last_seq={calls - 1})")
+    require(rec["words"] == words, f"{what}: words={rec['words']}, expected {words}")
+    require(rec["checksum"] == checksum and rec["reply_checksum"] == reply_checksum,
+            f"{what}: checksum={rec['checksum']:#x} reply_checksum={rec['reply_checksum']:#x}, "
+            f"expected {checksum:#x} and {reply_checksum:#x}")
+
+
+def compat_case(mode32):
+    """Both ends of ipctest32's calls and of the server's calls back report
+    every message intact; capabilities went both ways; the 32-bit task
+    entered the kernel by `mode32`."""
+    def check(boot):
+        entry = boot.record("entry", ("mode32",))
+        require(entry["mode32"] == mode32, f"32-bit entry {entry['mode32']}, expected {mode32}")
+        client = one_record(boot, "ipctest32", "compat")
+        server = one_record(boot, "ipctest", "compat-server")
+        require_stream("ipctest32 compat", client, COMPAT_ROUNDS)
+        require_stream("ipctest compat-server", server, COMPAT_ROUNDS)
+        require(server["other"] == 0 and server["result"] == 0, f"compat-server: {server}")
+        # The 32-bit task sent a badged send-only endpoint and a send-only
+        # notification, got a notification back, and each side signalled
+        # the other's.
+        cg = one_record(boot, "ipctest32", "compat-grant")
+        sg = one_record(boot, "ipctest", "compat-server-grant")
+        require(cg["result"] == 0 and cg["got"] == 1 and cg["got_type"] == 2 and cg["signalled"] == 0x23,
+                f"ipctest32 compat-grant: {cg}")
+        require(sg["caps"] == 2 and sg["ep_type"] == 1 and sg["ep_rights"] == 1 and sg["ep_badge"] == 0x32
+                and sg["n_type"] == 2 and sg["n_rights"] == 1 and sg["reply"] == 0
+                and sg["signalled"] == 0x320 and sg["done"] == 0, f"compat-server-grant: {sg}")
+        # The server's calls through the badged copy: the 32-bit receiver
+        # got tag, badge and words through its buffer.
+        require(cg["badge"] == 0x32, f"ipctest32 received badge {cg['badge']:#x}, expected 0x32")
+        require_stream("ipctest32 compat-grant", cg, COMPAT_SERVE, calls_key="served")
+        require_stream("ipctest compat-server-grant", sg, COMPAT_SERVE)
+        done = one_record(boot, "ipctest32", "done")
+        require(done["stop"] == 0 and done["failed"] == 0, f"ipctest32 done: {done}")
+        check_init(boot, 2)
+        check_verdict(boot, "pass")
+        check_status(boot, PASS)
+    return check
+
+
+def compat_args(server_cpus="", client_cpus=""):
+    return INIT + ["--program", f"ipctest compat-server bus{server_cpus}",
+                   "--program", f"ipctest32 bus rounds={COMPAT_ROUNDS} serve={COMPAT_SERVE}{client_cpus}"]
+
+
+# --- A capability given to another task, then revoked -----------------------
+
+def check_cap_transfer(boot):
+    """cap-owner (CPU 0) sent badged send-only copies of an endpoint and a
+    notification to cap-user (CPU 1); the user's signal and call arrived with
+    their badges; revoking the owner's originals emptied the user's slots,
+    so its next uses failed with -kBadSlot."""
+    owner = one_record(boot, "ipctest", "cap-owner")
+    user = one_record(boot, "ipctest", "cap-user")
+    require(owner["sent"] == 0 and owner["user_got"] == 2, f"cap-owner: transfer {owner}")
+    require(owner["served"] == 0 and owner["badge"] == 0xA1 and owner["word"] == 0x5EED,
+            f"cap-owner: the user's call {owner}")
+    require(owner["signalled"] == 0xB0 | 0x4, f"cap-owner: signalled={owner['signalled']:#x}, expected 0xb4")
+    require(owner["revoked_ep"] == 2 and owner["revoked_n"] == 2,
+            f"cap-owner: revoke removed {owner['revoked_ep']} and {owner['revoked_n']}, expected 2 each")
+    require(owner["minted_ep"] == -10 and owner["minted_n"] == -10 and owner["originals"] == 2,
+            f"cap-owner: after revoke {owner}")
+    require(owner["user_call"] == -10 and owner["user_signal"] == -10 and owner["user_info"] == -10,
+            f"cap-owner: the user's results after revoke {owner}")
+    require(owner["late_bits"] == -15, f"cap-owner: a signal arrived after the revoke: {owner}")
+    require(user["got"] == 2 and user["ep_type"] == 1 and user["ep_badge"] == 0xA1 and user["ep_rights"] == 1
+            and user["n_type"] == 2 and user["n_badge"] == 0xB0 and user["n_rights"] == 1,
+            f"cap-user: what arrived {user}")
+    require(user["recv"] == -12 and user["signal"] == 0 and user["call"] == 0 and user["answer"] == 0x5EEE,
+            f"cap-user: use before revoke {user}")
+    require(user["revoked"] == 1 and user["after_call"] == -10 and user["after_signal"] == -10
+            and user["after_info"] == -10, f"cap-user: use after revoke {user}")
+    require(owner["ok"] == 1 and user["ok"] == 1, f"cap-owner ok={owner['ok']} cap-user ok={user['ok']}")
+    # Each task ran only on its own CPU: the capability crossed CPUs.
+    exits = {r["affinity"]: r for r in boot.records("thread-exit") if r.get("task") == "ipctest"}
+    require(sorted(exits) == [1, 2] and exits[1]["ran_on"] == 1 and exits[2]["ran_on"] == 2,
+            f"cap-owner and cap-user not each on its own CPU: {exits}")
+    check_init(boot, 2)
+    check_verdict(boot, "pass")
+    check_status(boot, PASS)
+
+
+CASES += [
+    # 32-bit IPC through each 32-bit entry: SYSENTER (Intel), SYSCALL through
+    # CSTAR (AMD, the two tasks on different CPUs), int 0x80 (one CPU).
+    Case("qemu-ipc-compat32", ["--smp", "2"] + compat_args(), compat_case("sysenter32")),
+    Case("qemu-ipc-compat32-amd", ["--smp", "2", "--cpu", "amd"] + compat_args(" cpus=1", " cpus=2"),
+         compat_case("syscall32")),
+    Case("qemu-ipc-compat32-int80", ["--smp", "1", "--cmdline", "entry=int80"] + compat_args(),
+         compat_case("int80-32")),
+    Case("qemu-ipc-cap-transfer-2cpu", ["--smp", "2"] + INIT
+         + ["--program", "ipctest cap-owner bus cpus=1", "--program", "ipctest cap-user bus cpus=2"],
+         check_cap_transfer),
+]

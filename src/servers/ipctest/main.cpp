@@ -17,6 +17,26 @@
 //   ipctest: cancel result=E ok=..                              an endpoint deleted under a waiter
 //   ipctest: done checks=N failed=N
 // The exit status is the number of failed checks.
+//
+// Modes for two tasks on init's bus (slot 1), each printing one line and
+// exiting 0 when every check passed:
+//   `ipctest compat-server`: the 64-bit end of ipctest32 (main32.cpp,
+//   compat.h); until ipctest32's stop it prints nothing but, for the first
+//   bad message of each phase, a `compat-server-bad` or
+//   `compat-server-grant-bad` line, then
+//     ipctest: compat-server calls=N bad=B words=W last_seq=S checksum=0x.. reply_checksum=0x..
+//              other=N result=R
+//     ipctest: compat-server-grant caps=2 ep_type=T ep_rights=0x.. ep_badge=0x.. n_type=T n_rights=0x..
+//              reply=R signalled=0x.. calls=K bad=B words=W last_seq=S checksum=0x.. reply_checksum=0x..
+//              done=R
+//   `ipctest cap-owner` and `ipctest cap-user`: a capability given from one
+//   task to the other and revoked (cap_owner() below):
+//     ipctest: cap-owner sent=R user_got=N served=R badge=0x.. word=0x.. signalled=0x.. revoked_ep=N
+//              revoked_n=N minted_ep=E minted_n=E originals=N user_call=E user_signal=E user_info=E
+//              late_bits=E ok=..
+//     ipctest: cap-user got=N ep_type=T ep_badge=0x.. ep_rights=0x.. n_type=T n_badge=0x.. n_rights=0x..
+//              recv=E signal=R call=R answer=0x.. revoked=B after_call=E after_signal=E after_info=E ok=..
+#include "compat.h"
 #include "lib/abi/ipc.h"
 #include "lib/ipc/kernel_entry.h"
 #include "lib/kstd/string.h"
@@ -447,6 +467,283 @@ int bench_client() {
     return bad == 0 ? 0 : 1;
 }
 
+// --- the 64-bit end of ipctest32 (compat.h), on the bus ---
+
+// All n words of a received message: 0..3 from the registers, the rest from
+// the buffer.
+void gather(const Msg& m, const IpcBuffer* b, u32 n, u64 (&all)[abi::kMaxWords]) {
+    for (u32 i = 0; i < n; i++) all[i] = i < abi::kRegisterWords ? m.w[i] : b->words[i];
+}
+
+// The other way: words 0..3 into regs, the rest into the buffer.
+void scatter(const u64 (&all)[abi::kMaxWords], u32 n, IpcBuffer* b, u64 (&regs)[4]) {
+    for (u32 i = 0; i < abi::kRegisterWords; i++) regs[i] = i < n ? all[i] : 0;
+    for (u32 i = abi::kRegisterWords; i < n; i++) b->words[i] = all[i];
+}
+
+struct Tally {
+    u64 calls = 0, bad = 0, words = 0, last_seq = ~0ull;
+    u64 checksum = ipctest::kChecksumSeed, reply_checksum = ipctest::kChecksumSeed;
+};
+
+// What the grant message brought and what came of it.
+struct CompatGrant {
+    u64 caps = 0, ep_slot = 0, n_slot = 0;
+    abi::CapInfo ep{}, n{};
+    i64 reply = 1, signalled = 0, done = 1;
+    Tally calls;
+};
+
+// Waits up to five seconds for bits on a notification: a client that never
+// signals shows as signalled=0, not as a hung boot.
+i64 wait_bits(u64 n) {
+    for (int i = 0; i < 500; i++) {
+        i64 bits = lstar::sys::notify_wait(n, abi::kRecvNonBlocking);
+        if (bits != -abi::kWouldBlock) return bits;
+        lstar::sleep_ns(10'000'000);
+    }
+    return 0;
+}
+
+// The grant message (word 0: how many calls to make): answer with a
+// capability to a notification of ours, wait for the client to signal it,
+// signal the client's notification, then call the client's endpoint.
+void compat_grant(const Msg& m, IpcBuffer* b, CompatGrant& g) {
+    const u64 none[4] = {};
+    Msg out;
+    u64 serve = abi::tag_words(m.tag) >= 1 ? m.w[0] : 0;
+    g.caps = abi::tag_caps(m.tag);
+    if (g.caps >= 1) g.ep_slot = b->recv_caps[0];
+    if (g.caps >= 2) g.n_slot = b->recv_caps[1];
+    lstar::sys::cap_info(g.ep_slot, &g.ep);
+    lstar::sys::cap_info(g.n_slot, &g.n);
+    i64 own = lstar::sys::notification_create(0);
+    i64 give = own > 0 ? lstar::sys::cap_copy(u64(own), 0, abi::kRightSend) : own;
+    b->caps[0] = u64(give);
+    g.reply = ipc(abi::kSysIpcReply, 0, abi::make_tag(ipctest::kLabelGrant, 0, give > 0 ? 1 : 0), none, out);
+    if (give > 0) lstar::sys::cap_delete(u64(give));  // the client's copy stays, under `own`
+    if (own > 0) g.signalled = wait_bits(u64(own));
+    if (g.n_slot) lstar::sys::notify_signal(g.n_slot, ipctest::kServerBits);
+
+    Tally& t = g.calls;
+    for (u64 seq = 0; g.ep_slot && seq < serve; seq++) {
+        u32 n = ipctest::words_for(seq);
+        u64 all[abi::kMaxWords], regs[4];
+        for (u32 i = 0; i < n; i++) {
+            all[i] = ipctest::word(seq, i);
+            t.checksum = ipctest::fold(t.checksum, all[i]);
+        }
+        scatter(all, n, b, regs);
+        i64 r = ipc(abi::kSysIpcCall, g.ep_slot, abi::make_tag(ipctest::kLabelServe, n), regs, out);
+        t.calls++;
+        t.words += n;
+        t.last_seq = seq;
+        bool good = r == 0 && abi::tag_label(out.tag) == u32(seq) + ipctest::kLabelAnswer &&
+                    abi::tag_words(out.tag) == n && abi::tag_caps(out.tag) == 0 && out.badge == 0;
+        if (r == 0) {
+            gather(out, b, n, all);
+            for (u32 i = 0; i < n; i++) {
+                t.reply_checksum = ipctest::fold(t.reply_checksum, all[i]);
+                good = good && all[i] == ipctest::answer(ipctest::word(seq, i), i);
+            }
+        }
+        if (!good) {
+            if (t.bad == 0)
+                lstar::printf("ipctest: compat-server-grant-bad seq=%lu result=%ld tag=0x%lx\n", seq, r,
+                              out.tag);
+            t.bad++;
+        }
+    }
+    if (g.ep_slot)
+        g.done = ipc(abi::kSysIpcCall, g.ep_slot, abi::make_tag(ipctest::kLabelDone, 0), none, out);
+    if (own > 0) lstar::sys::cap_delete(u64(own));
+}
+
+// Serves ipctest32 until its stop: every numbered message checked against
+// what its sequence number says it holds, and answered word for word.
+int compat_server() {
+    IpcBuffer* b = thread_buffer();
+    if (!b) return 1;
+    b->recv_slots[0] = b->recv_slots[1] = 0;
+    Tally t;
+    CompatGrant g;
+    const u64 none[4] = {};
+    Msg m;
+    u64 other = 0;  // messages of no known kind
+    i64 r = ipc(abi::kSysIpcRecv, kBusSlot, 0, none, m);
+    while (r == 0) {
+        u32 label = abi::tag_label(m.tag), n = abi::tag_words(m.tag);
+        if (label == ipctest::kLabelSeq) {
+            u64 seq = t.calls;
+            u64 all[abi::kMaxWords], regs[4];
+            gather(m, b, n, all);
+            bool good = n == ipctest::words_for(seq) && abi::tag_caps(m.tag) == 0 && m.badge == 0;
+            for (u32 i = 0; i < n; i++) {
+                t.checksum = ipctest::fold(t.checksum, all[i]);
+                good = good && all[i] == ipctest::word(seq, i);
+            }
+            if (!good) {
+                if (t.bad == 0)
+                    lstar::printf("ipctest: compat-server-bad seq=%lu tag=0x%lx w0=%lu\n", seq, m.tag,
+                                  n ? all[0] : 0);
+                t.bad++;
+            }
+            t.calls++;
+            t.words += n;
+            t.last_seq = n ? all[0] : ~0ull;
+            for (u32 i = 0; i < n; i++) {
+                all[i] = ipctest::answer(all[i], i);
+                t.reply_checksum = ipctest::fold(t.reply_checksum, all[i]);
+            }
+            scatter(all, n, b, regs);
+            u32 answer_label = u32(t.last_seq) + ipctest::kLabelAnswer;
+            r = ipc(abi::kSysIpcReplyRecv, kBusSlot, abi::make_tag(answer_label, n), regs, m);
+            continue;
+        }
+        if (label == ipctest::kLabelStop) break;
+        if (label == ipctest::kLabelGrant)
+            compat_grant(m, b, g);
+        else
+            other++;
+        if (label != ipctest::kLabelGrant) ipc(abi::kSysIpcReply, 0, abi::make_tag(0, 0), none, m);
+        r = ipc(abi::kSysIpcRecv, kBusSlot, 0, none, m);
+    }
+    if (r == 0) ipc(abi::kSysIpcReply, 0, abi::make_tag(ipctest::kLabelStop, 0), none, m);
+    lstar::printf(
+        "ipctest: compat-server calls=%lu bad=%lu words=%lu last_seq=%lu checksum=0x%lx "
+        "reply_checksum=0x%lx other=%lu result=%ld\n",
+        t.calls, t.bad, t.words, t.last_seq, t.checksum, t.reply_checksum, other, r);
+    const Tally& c = g.calls;
+    lstar::printf(
+        "ipctest: compat-server-grant caps=%lu ep_type=%u ep_rights=0x%x ep_badge=0x%lx n_type=%u "
+        "n_rights=0x%x reply=%ld signalled=0x%lx calls=%lu bad=%lu words=%lu last_seq=%lu "
+        "checksum=0x%lx reply_checksum=0x%lx done=%ld\n",
+        g.caps, g.ep.type, g.ep.rights, g.ep.badge, g.n.type, g.n.rights, g.reply, g.signalled, c.calls,
+        c.bad, c.words, c.last_seq, c.checksum, c.reply_checksum, g.done);
+    if (g.ep_slot) lstar::sys::cap_delete(g.ep_slot);
+    if (g.n_slot) lstar::sys::cap_delete(g.n_slot);
+    bool ok = r == 0 && t.bad == 0 && other == 0 && g.caps == 2 && g.reply == 0 &&
+              g.signalled == i64(ipctest::kClientBits) && c.bad == 0 && g.done == 0;
+    return ok ? 0 : 1;
+}
+
+// --- a capability handed from one task to another, then revoked ---
+//
+// cap-owner (task A) mints badged send-only copies of an endpoint and a
+// notification and sends them to cap-user (task B) in one call on the bus.
+// B signals the notification and calls the endpoint, which A serves; A
+// checks both badges, revokes its originals' derivation trees (its minted
+// copies and B's, which derive from them), and calls B again on the bus;
+// B then tries its copies once more and answers with the errors it got.
+
+constexpr u32 kLabelCaps = 0x61, kLabelUse = 0x62, kLabelRevoked = 0x63;
+constexpr u64 kOwnerEpBadge = 0xa1, kOwnerNBadge = 0xb0, kUserBits = 0x4;
+constexpr u64 kUseWord = 0x5eed;
+
+int cap_owner() {
+    IpcBuffer* b = thread_buffer();
+    if (!b) return 1;
+    i64 ep = lstar::sys::endpoint_create(0);
+    i64 n = lstar::sys::notification_create(0);
+    i64 ep_badged = lstar::sys::cap_mint(u64(ep), 0, abi::kRightSend, kOwnerEpBadge);
+    i64 n_badged = lstar::sys::cap_mint(u64(n), 0, abi::kRightSend, kOwnerNBadge);
+    b->caps[0] = u64(ep_badged);
+    b->caps[1] = u64(n_badged);
+    const u64 none[4] = {};
+    Msg m;
+    i64 sent = ipc(abi::kSysIpcCall, kBusSlot, abi::make_tag(kLabelCaps, 0, 2), none, m);
+    u64 user_got = sent == 0 && abi::tag_words(m.tag) == 1 ? m.w[0] : 0;
+
+    // B's call through its copy: the badge says which copy it came by.
+    i64 served = ipc(abi::kSysIpcRecv, u64(ep), 0, none, m);
+    u64 badge = m.badge, got_word = m.w[0];
+    const u64 answer[4] = {got_word + 1, 0, 0, 0};
+    if (served == 0) ipc(abi::kSysIpcReply, 0, abi::make_tag(kLabelUse, 1), answer, m);
+    // B signalled before it called, so the bits are there by now.
+    i64 signalled = lstar::sys::notify_wait(u64(n), abi::kRecvNonBlocking);
+
+    i64 revoked_ep = lstar::sys::cap_revoke(u64(ep));
+    i64 revoked_n = lstar::sys::cap_revoke(u64(n));
+    abi::CapInfo info{};
+    i64 minted_ep = lstar::sys::cap_info(u64(ep_badged), &info);
+    i64 minted_n = lstar::sys::cap_info(u64(n_badged), &info);
+    u32 originals = 0;
+    if (lstar::sys::cap_info(u64(ep), &info) == 0 && info.type == abi::kCapEndpoint) originals++;
+    if (lstar::sys::cap_info(u64(n), &info) == 0 && info.type == abi::kCapNotification) originals++;
+
+    i64 told = ipc(abi::kSysIpcCall, kBusSlot, abi::make_tag(kLabelRevoked, 0), none, m);
+    bool answered = told == 0 && abi::tag_words(m.tag) == 3;
+    i64 user_call = answered ? i64(m.w[0]) : 1, user_signal = answered ? i64(m.w[1]) : 1;
+    i64 user_info = answered ? i64(m.w[2]) : 1;
+    // Nothing B did after the revoke reached the notification.
+    i64 late_bits = lstar::sys::notify_wait(u64(n), abi::kRecvNonBlocking);
+
+    bool ok = check(ep > 0 && n > 0 && sent == 0 && user_got == 2 && served == 0 && badge == kOwnerEpBadge &&
+                    got_word == kUseWord && signalled == i64(kOwnerNBadge | kUserBits) && revoked_ep == 2 &&
+                    revoked_n == 2 && minted_ep == -abi::kBadSlot && minted_n == -abi::kBadSlot &&
+                    originals == 2 && user_call == -abi::kBadSlot && user_signal == -abi::kBadSlot &&
+                    user_info == -abi::kBadSlot && late_bits == -abi::kWouldBlock);
+    lstar::printf(
+        "ipctest: cap-owner sent=%ld user_got=%lu served=%ld badge=0x%lx word=0x%lx signalled=0x%lx "
+        "revoked_ep=%ld revoked_n=%ld minted_ep=%ld minted_n=%ld originals=%u user_call=%ld "
+        "user_signal=%ld user_info=%ld late_bits=%ld ok=%u\n",
+        sent, user_got, served, badge, got_word, signalled, revoked_ep, revoked_n, minted_ep, minted_n,
+        originals, user_call, user_signal, user_info, late_bits, ok);
+    lstar::sys::cap_delete(u64(ep));
+    lstar::sys::cap_delete(u64(n));
+    return ok ? 0 : 1;
+}
+
+int cap_user() {
+    IpcBuffer* b = thread_buffer();
+    if (!b) return 1;
+    b->recv_slots[0] = b->recv_slots[1] = 0;
+    const u64 none[4] = {};
+    Msg m;
+    i64 r = ipc(abi::kSysIpcRecv, kBusSlot, 0, none, m);
+    u64 got = r == 0 && abi::tag_label(m.tag) == kLabelCaps ? abi::tag_caps(m.tag) : 0;
+    u64 ep = got >= 1 ? b->recv_caps[0] : 0, n = got >= 2 ? b->recv_caps[1] : 0;
+    abi::CapInfo ep_info{}, n_info{};
+    lstar::sys::cap_info(ep, &ep_info);
+    lstar::sys::cap_info(n, &n_info);
+    const u64 count[4] = {got, 0, 0, 0};
+    if (r == 0) ipc(abi::kSysIpcReply, 0, abi::make_tag(kLabelCaps, 1), count, m);
+
+    // The copies carry send only: receiving on the endpoint is refused.
+    i64 recv = ipc(abi::kSysIpcRecv, ep, abi::kRecvNonBlocking, none, m);
+    i64 signal = lstar::sys::notify_signal(n, kUserBits);
+    const u64 use[4] = {kUseWord, 0, 0, 0};
+    i64 call = ipc(abi::kSysIpcCall, ep, abi::make_tag(kLabelUse, 1), use, m);
+    u64 answer = call == 0 ? m.w[0] : 0;
+
+    // Wait for A's revoke, then try again. A call that still went through
+    // would wait for a receiver that never comes: the timeout bounds it.
+    i64 told = ipc(abi::kSysIpcRecv, kBusSlot, 0, none, m);
+    bool revoked = told == 0 && abi::tag_label(m.tag) == kLabelRevoked;
+    b->timeout_ns = 100'000'000;
+    i64 after_call = ipc(abi::kSysIpcCall, ep, abi::make_tag(kLabelUse, 1) | abi::kTagTimeout, use, m);
+    b->timeout_ns = 0;
+    i64 after_signal = lstar::sys::notify_signal(n, kUserBits << 1);
+    abi::CapInfo after{};
+    i64 after_info = lstar::sys::cap_info(ep, &after);
+    const u64 results[4] = {u64(after_call), u64(after_signal), u64(after_info), 0};
+    if (told == 0) ipc(abi::kSysIpcReply, 0, abi::make_tag(kLabelRevoked, 3), results, m);
+
+    bool ok =
+        check(got == 2 && ep_info.type == abi::kCapEndpoint && ep_info.badge == kOwnerEpBadge &&
+              ep_info.rights == abi::kRightSend && n_info.type == abi::kCapNotification &&
+              n_info.badge == kOwnerNBadge && n_info.rights == abi::kRightSend && recv == -abi::kNoRights &&
+              signal == 0 && call == 0 && answer == kUseWord + 1 && revoked && after_call == -abi::kBadSlot &&
+              after_signal == -abi::kBadSlot && after_info == -abi::kBadSlot);
+    lstar::printf(
+        "ipctest: cap-user got=%lu ep_type=%u ep_badge=0x%lx ep_rights=0x%x n_type=%u n_badge=0x%lx "
+        "n_rights=0x%x recv=%ld signal=%ld call=%ld answer=0x%lx revoked=%u after_call=%ld "
+        "after_signal=%ld after_info=%ld ok=%u\n",
+        got, ep_info.type, ep_info.badge, ep_info.rights, n_info.type, n_info.badge, n_info.rights, recv,
+        signal, call, answer, revoked, after_call, after_signal, after_info, ok);
+    return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -454,6 +751,9 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; i++) {
         if (kstd::strcmp(argv[i], "bench-server") == 0) return bench_server();
         if (kstd::strcmp(argv[i], "bench-client") == 0) return bench_client();
+        if (kstd::strcmp(argv[i], "compat-server") == 0) return compat_server();
+        if (kstd::strcmp(argv[i], "cap-owner") == 0) return cap_owner();
+        if (kstd::strcmp(argv[i], "cap-user") == 0) return cap_user();
     }
     u32 cpus = lstar::cpu_count();
     pairs(cpus);
