@@ -19,7 +19,8 @@ def server_lines(boot, name, verb):
     """The `init: server NAME ... VERB` lines' values (task=, status=...)."""
     out = []
     for rec_line in boot.lines:
-        m = re.match(rf"^init: server {re.escape(name)} (.*)$", rec_line.strip())
+        # The shell's prompt has no newline: a line may follow it.
+        m = re.match(rf"^(?:lstar> )*init: server {re.escape(name)} (.*)$", rec_line.strip())
         if not m:
             continue
         rest = m.group(1)
@@ -80,4 +81,97 @@ CASES = [
     Case("qemu-servers-restart-1cpu", ["--smp", "1"] + RESTART, check_restart),
     Case("qemu-servers-bad-manifest", ["--smp", "1"] + INIT + manifest("bad.manifest"),
          check_bad_manifest),
+]
+
+
+# --- The base system of the ISO, driven through the serial console ---------
+
+_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(running|ready|blocked|waking|dead)\s+(\d+)\s+(\d+)$")
+_CPU_RE = re.compile(r"^(?:lstar> )?(cpu (\d+)|all): (fast_calls=.*)$")
+BASE_SERVERS = ["names", "console", "timer", "hello_server", "shell"]
+
+SHELL_SCRIPT = [
+    "--send", r"lstar> $=>ps\r",
+    "--send", r"lstar> $=>cpus\r",
+    "--send", r"lstar> $=>kill hello_server\r",
+    # The prompt after kill may come before the restart: wait for the new
+    # instance instead.
+    "--send", r"^hello_server: ready .*registered=1$=>ps\r",
+    "--send", r"lstar> $=>shutdown\r",
+]
+
+
+def ps_tables(boot):
+    """Each `ps` table the shell printed: [{task, tid, name, cpu, state}]."""
+    tables, rows = [], None
+    for line in boot.lines:
+        if line.strip().startswith("TASK") and "NAME" in line:
+            rows = []
+            tables.append(rows)
+            continue
+        m = _ROW_RE.match(line)
+        if m and rows is not None:
+            rows.append({"task": int(m.group(1)), "tid": int(m.group(2)), "name": m.group(3),
+                         "cpu": int(m.group(4)), "state": m.group(5)})
+        elif rows is not None and not line.startswith("lstar:"):
+            rows = None  # the table ended (kernel lines may interleave)
+    return tables
+
+
+def check_shell(cpus):
+    def check(boot):
+        check_status(boot, PASS)
+        check_verdict(boot, "pass")
+        shut = boot.record("shutdown", ("task", "pass"))
+        require(shut["task"] == "shell" and shut["pass"] == 1, f"shutdown: {shut}")
+        smp = boot.record("smp", ("online",))
+        require(smp["online"] == cpus, f"{smp['online']} CPUs online, expected {cpus}")
+        ids = {}
+        for name in BASE_SERVERS:
+            ids[name] = int(one(server_lines(boot, name, "started"), f"{name} started")["task"])
+        tables = ps_tables(boot)
+        require(len(tables) == 2, f"{len(tables)} ps tables, expected 2")
+        for n, table in enumerate(tables):
+            require(all(r["cpu"] < cpus for r in table), f"ps #{n + 1} shows a CPU >= {cpus}: {table}")
+        first = {r["name"]: r["task"] for r in tables[0]}
+        for name in BASE_SERVERS:
+            require(first.get(name) == ids[name], f"ps #1 shows {name} as task {first.get(name)}, "
+                    f"init started it as {ids[name]}")
+        require("init" in first, "ps #1 does not list init")
+        # cpus: one line per online CPU, and `all` is their sum.
+        per_cpu, total = {}, None
+        for line in boot.lines:
+            m = _CPU_RE.match(line.strip())
+            if not m:
+                continue
+            values = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(3))}
+            if m.group(2) is None:
+                total = values
+            else:
+                per_cpu[int(m.group(2))] = values
+        require(sorted(per_cpu) == list(range(cpus)), f"cpus listed CPUs {sorted(per_cpu)}, expected 0..{cpus - 1}")
+        require(total is not None, "cpus printed no `all:` line")
+        for key, value in total.items():
+            summed = sum(v.get(key, 0) for v in per_cpu.values())
+            require(summed == value, f"cpus: all {key}={value}, the CPUs sum to {summed}")
+        require(total["slow_calls"] + total["fast_calls"] > 0, f"cpus counted no calls: {total}")
+        # kill hello_server: init restarts it; the second ps shows the new task.
+        old = ids["hello_server"]
+        killed = [l for l in boot.lines if l.strip().endswith(f"kill: task {old} killed")]
+        require(killed, f"the shell did not report `kill: task {old} killed`")
+        ended = one(server_lines(boot, "hello_server", "ended"), "hello_server ended")
+        require(int(ended["task"]) == old and int(ended["status"], 16) == 0x1FF, f"hello_server ended: {ended}")
+        new = int(one(server_lines(boot, "hello_server", "restarted"), "hello_server restarted")["task"])
+        second = {r["name"]: r["task"] for r in tables[1]}
+        require(second.get("hello_server") == new and new != old,
+                f"ps #2 shows hello_server as task {second.get('hello_server')}, init restarted it as {new}")
+        require(not any(r["task"] == old for r in tables[1]), f"ps #2 still lists task {old}")
+        names = [l for l in boot.lines if l.strip().endswith("names: re-registered hello badge=3")]
+        require(len(names) == 1, "the restarted hello_server did not take its name back")
+    return check
+
+
+CASES += [
+    Case("qemu-shell-4cpu", ["--smp", "4"] + SHELL_SCRIPT, check_shell(4)),
+    Case("qemu-shell-2cpu-amd", ["--smp", "2", "--cpu", "amd"] + SHELL_SCRIPT, check_shell(2)),
 ]

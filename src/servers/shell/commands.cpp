@@ -111,11 +111,27 @@ Command trace(const Words& w) {
     return c;
 }
 
+// A task name as ps shows it: a lower-case letter, then letters, digits,
+// '_' or '-', shorter than Command::name.
+bool parse_name(const Word& w, char* out, usize size) {
+    if (w.len == 0 || w.len >= size || w.text[0] < 'a' || w.text[0] > 'z') return false;
+    for (usize i = 0; i < w.len; ++i) {
+        const char c = w.text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+        out[i] = c;
+    }
+    out[w.len] = '\0';
+    return true;
+}
+
 Command kill(const Words& w) {
-    if (w.count != 2) return bad("usage: kill TASK-ID");
+    if (w.count != 2) return bad("usage: kill TASK-ID|NAME");
     Command c;
     c.kind = Kind::kKill;
-    if (!parse_task(w.word[1], c.task)) return bad("kill: bad task id ", w.word[1], " (a number, 1 or more)");
+    if (parse_name(w.word[1], c.name, sizeof(c.name))) return c;
+    if (!parse_task(w.word[1], c.task)) {
+        return bad("kill: bad task id ", w.word[1], " (a number, 1 or more, or a task name)");
+    }
     return c;
 }
 
@@ -132,6 +148,7 @@ Command parse(const char* line, usize len) {
     if (is(name, "kill")) return kill(w);
     if (is(name, "stress")) return bare(Kind::kStress, w, "usage: stress");
     if (is(name, "bench")) return bare(Kind::kBench, w, "usage: bench");
+    if (is(name, "shutdown")) return bare(Kind::kShutdown, w, "usage: shutdown");
     return bad("unknown command ", name, " (help lists the commands)");
 }
 
@@ -145,6 +162,7 @@ const char* kind_name(Kind kind) {
     case Kind::kKill: return "kill";
     case Kind::kStress: return "stress";
     case Kind::kBench: return "bench";
+    case Kind::kShutdown: return "shutdown";
     case Kind::kBad: return "bad";
     }
     return "";

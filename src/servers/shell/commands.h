@@ -27,6 +27,7 @@ enum class Kind : u8 {
     kKill,
     kStress,
     kBench,
+    kShutdown,
     kBad,  // message says what is wrong
 };
 
@@ -37,6 +38,7 @@ struct Command {
     bool on = false;        // trace: on or off
     bool has_task = false;  // trace: a task id was given
     u64 task = 0;           // trace, kill
+    char name[24] = "";     // kill NAME: the task's name instead of its id
     char message[kMessageSize] = "";  // kBad: one line, no '\n'
 };
 

@@ -16,6 +16,7 @@
 // goes away.
 #include "lib/ipc/message.h"
 #include "lib/ipc/transport.h"
+#include "lib/kstd/string.h"
 #include "lib/user/lstar.h"
 #include "lib/user/syscall_stubs.h"
 #include "servers/console/client.h"
@@ -90,14 +91,26 @@ void trace(const Command& c, Out& out) {
 
 // Asks init to kill the task (shell_protocol.h).
 void kill(const Command& c, Out& out) {
+    u64 task = c.task;
+    if (c.name[0] != '\0') {
+        // By name: the first task ps lists under it (the newest).
+        const i64 n = lstar::sys::thread_list(g_threads, sizeof(g_threads));
+        for (i64 i = 0; i < n && i < static_cast<i64>(kMaxThreads) && task == 0; ++i) {
+            if (kstd::strcmp(g_threads[i].name, c.name) == 0) task = g_threads[i].task_id;
+        }
+        if (task == 0) {
+            out.printf("kill: no task named %s\n", c.name);
+            return;
+        }
+    }
     ipc::Message m = ipc::Message::request(kInitKill);
-    m.push(c.task).set_timeout(kInitTimeoutNs);
+    m.push(task).set_timeout(kInitTimeoutNs);
     i64 r = ipc::transport().call(kSlotInit, m);
     if (r == 0) {
         ipc::drop_received_caps(m);
         r = m.status();
     }
-    format_kill(c.task, r, out);
+    format_kill(task, r, out);
 }
 
 void run(const Command& c, Out& out) {
@@ -110,6 +123,7 @@ void run(const Command& c, Out& out) {
     case Kind::kKill: kill(c, out); break;
     case Kind::kStress:
     case Kind::kBench: format_not_built(c.kind, out); break;
+    case Kind::kShutdown: lstar::shutdown(true);
     case Kind::kBad: out.printf("%s\n", c.message); break;
     }
 }

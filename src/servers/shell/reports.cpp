@@ -49,9 +49,10 @@ void format_help(Out& out) {
         .printf("  cpus                    IPC per CPU: fast calls and replies, slow calls, fast-path\n")
         .printf("                          misses by reason\n")
         .printf("  trace on|off [TASK-ID]  log the system calls of a task (default: this shell)\n")
-        .printf("  kill TASK-ID            ask init to end a task\n")
+        .printf("  kill TASK-ID|NAME       ask init to end a task (it restarts servers)\n")
         .printf("  stress                  the stress suites\n")
-        .printf("  bench                   the benchmarks\n");
+        .printf("  bench                   the benchmarks\n")
+        .printf("  shutdown                power the machine off (QEMU exits, verdict pass)\n");
 }
 
 void format_ps(const abi::ThreadInfo* threads, usize capacity, i64 result, Out& out) {

@@ -41,6 +41,7 @@ TEST(ShellCommands, CommandsWithoutArguments) {
     check_kind(Kind::kCpus, parse("  cpus  "));
     check_kind(Kind::kStress, parse("stress"));
     check_kind(Kind::kBench, parse("\tbench\n"));
+    check_kind(Kind::kShutdown, parse("shutdown\r\n"));
 }
 
 TEST(ShellCommands, ExtraArgumentsAreRefused) {
@@ -88,17 +89,25 @@ TEST(ShellCommands, Kill) {
     UNSIGNED_LONGLONGS_EQUAL(7, c.task);
     UNSIGNED_LONGLONGS_EQUAL(0xabc, parse("kill 0xabc").task);
     UNSIGNED_LONGLONGS_EQUAL(~u64{0}, parse("kill 18446744073709551615").task);
+    c = parse("kill hello_server");
+    check_kind(Kind::kKill, c);
+    STRCMP_EQUAL("hello_server", c.name);
+    UNSIGNED_LONGLONGS_EQUAL(0, c.task);
+    STRCMP_EQUAL("", parse("kill 7").name);
 }
 
 TEST(ShellCommands, KillMistakes) {
-    check_bad("kill", "usage: kill TASK-ID");
-    check_bad("kill 1 2", "usage: kill TASK-ID");
-    check_bad("kill -3", "kill: bad task id '-3' (a number, 1 or more)");
-    check_bad("kill 0", "kill: bad task id '0' (a number, 1 or more)");
-    check_bad("kill 12x", "kill: bad task id '12x' (a number, 1 or more)");
-    check_bad("kill 0x", "kill: bad task id '0x' (a number, 1 or more)");
-    check_bad("kill 0xg", "kill: bad task id '0xg' (a number, 1 or more)");
-    check_bad("kill 18446744073709551616", "kill: bad task id '18446744073709551616' (a number, 1 or more)");
+    check_bad("kill", "usage: kill TASK-ID|NAME");
+    check_bad("kill 1 2", "usage: kill TASK-ID|NAME");
+    check_bad("kill -3", "kill: bad task id '-3' (a number, 1 or more, or a task name)");
+    check_bad("kill 0", "kill: bad task id '0' (a number, 1 or more, or a task name)");
+    check_bad("kill 12x", "kill: bad task id '12x' (a number, 1 or more, or a task name)");
+    check_bad("kill 0x", "kill: bad task id '0x' (a number, 1 or more, or a task name)");
+    check_bad("kill 0xg", "kill: bad task id '0xg' (a number, 1 or more, or a task name)");
+    check_bad("kill Shell", "kill: bad task id 'Shell' (a number, 1 or more, or a task name)");
+    check_bad("kill a.b", "kill: bad task id 'a.b' (a number, 1 or more, or a task name)");
+    check_bad("kill abcdefghijklmnopqrstuvwx", "kill: bad task id 'abcdefghijklmnopqrstuvwx' (a number, 1 or more, or a task name)");
+    check_bad("kill 18446744073709551616", "kill: bad task id '18446744073709551616' (a number, 1 or more, or a task name)");
 }
 
 TEST(ShellCommands, UnknownCommands) {

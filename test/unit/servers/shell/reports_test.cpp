@@ -179,7 +179,7 @@ TEST(ShellReports, NotBuiltYet) {
 TEST(ShellReports, HelpNamesEveryCommand) {
     shell::format_help(out);
     const std::string text = out.text();
-    for (const char* c : {"help", "ps", "cpus", "trace on|off [TASK-ID]", "kill TASK-ID", "stress", "bench"}) {
+    for (const char* c : {"help", "ps", "cpus", "trace on|off [TASK-ID]", "kill TASK-ID", "stress", "bench", "shutdown"}) {
         CHECK_TRUE(text.find(std::string("\n  ") + c) != std::string::npos);
     }
     CHECK_FALSE(out.truncated());
