@@ -39,4 +39,18 @@ void report(const char* topic, const char* fmt, ...) __attribute__((format(print
 // Raw text, no prefix and no newline added (fault reports, backtraces).
 void raw(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// The kernel log's printer. Until a task claims it, every line goes straight
+// to COM1. The console server, which owns COM1 from userspace, claims it
+// with klog_read: from then on lines wait in a ring buffer (32 KiB; the
+// oldest whole lines are dropped when it is full) and the console prints
+// them between its own lines, so neither garbles the other. The kernel
+// takes COM1 back, printing what the ring holds first, when that task ends,
+// at shutdown and on a panic.
+//
+// Copies whole lines (at most len bytes) into out and returns their
+// length; -kExists if another task is the printer.
+i64 read_lines(u64 task_id, char* out, usize len);
+void reader_gone(u64 task_id);
+void take_back();
+
 }  // namespace klog

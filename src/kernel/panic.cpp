@@ -24,6 +24,7 @@ void panic(const char* fmt, ...) {
     va_start(ap, fmt);
     fmt::vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    klog::take_back();
     klog::raw("lstar: PANIC: %s (cpu %u)\n", msg, me - 1);
 
     u64 pcs[16];

@@ -223,6 +223,18 @@ i64 sys_module_read(u64 index, u64 offset, u64 buf, usize len) {
     return i64(n);
 }
 
+i64 sys_klog_read(u64 buf, usize len) {
+    char lines[2048];
+    if (len > sizeof lines) len = sizeof lines;
+    // Probe the buffer first: lines taken from the ring are not put back.
+    char probe = 0;
+    if (len && (!copy_from_user(self(), &probe, buf, 1) || !copy_from_user(self(), &probe, buf + len - 1, 1)))
+        return err(abi::kFault);
+    i64 n = klog::read_lines(self()->id, lines, len);
+    if (n <= 0) return n;
+    return copy_to_user(self(), buf, lines, usize(n)) ? n : err(abi::kFault);
+}
+
 i64 sys_spawn(u64 index, u32 priority, u64 affinity) {
     if (priority > abi::kMaxPriority || !valid_affinity(affinity)) return err(abi::kInvalid);
     i64 error = 0;
@@ -246,6 +258,7 @@ i64 sys_task_wait(u64 task_id) {
 }
 
 i64 sys_shutdown(u64 pass) {
+    klog::take_back();
     for (u32 c = 0; c < 64; c++) {
         if (!(arch::online_cpus() >> c & 1)) continue;
         sched::CpuStats s = sched::cpu_stats(c);

@@ -301,6 +301,7 @@ void thread_exiting(sched::Thread* th) {
         t->dying = t->dying || last;
     }
     ipc::thread_exiting(th);
+    if (last) klog::reader_gone(t->id);
     klog::report("thread-exit",
                  "task=%s id=%lu tid=%lu code=%lu prio=%u affinity=0x%lx ran_on=0x%lx switches=%lu migrations=%lu "
                  "runtime_us=%lu",

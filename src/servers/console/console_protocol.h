@@ -35,6 +35,10 @@ constexpr u32 kCom1Ports = 8;
 constexpr u32 kCom1Irq = 4;
 // The notification bit IRQ 4 sets.
 constexpr u64 kIrqBit = 1;
+// The console's own tick: print the kernel log lines waiting for it.
+constexpr u64 kKlogBit = 2;
+// The badge the kernel's lines are written under (no client has it).
+constexpr u64 kKernelBadge = ~u64{0};
 
 // The name the server registers with names.
 constexpr const char* kName = "console";

@@ -69,10 +69,32 @@ void poll_thread(u64) {
     }
 }
 
+// Every 10 ms: time to print what the kernel logged (klog_read). The
+// serving thread does it, between requests, so that a kernel line never
+// lands inside a client's line.
+void klog_thread(u64) {
+    for (;;) {
+        lstar::sleep_ns(kPollIntervalNs);
+        lstar::sys::notify_signal(kSlotNotification, kKlogBit);
+    }
+}
+
+char g_klog[2048];
+
+// The kernel's lines, whole, through the terminal like any client's.
+void print_kernel_log() {
+    for (int round = 0; round < 16; ++round) {
+        const i64 n = lstar::sys::klog_read(g_klog, sizeof(g_klog));
+        if (n <= 0) return;
+        g_terminal.write(kKernelBadge, g_klog, static_cast<usize>(n), false);
+    }
+}
+
 // IRQ 4 (or the poll tick): take the input, let the line go again, take
 // what arrived in between (an edge while the line was masked is not seen
 // again), then answer the readers that have a line now.
 void on_signal(u64 bits) {
+    if (bits & kKlogBit) print_kernel_log();
     if (!(bits & kIrqBit)) return;
     g_terminal.poll_input();
     if (g_irq_bound) {
@@ -135,6 +157,9 @@ int main(int argc, char** argv) {
     if (registered < 0) lstar::snprintf(error, sizeof(error), " error=%ld", -registered);
     lstar::printf("console: ready endpoint=%ld ports=%ld input=%s registered=%d%s\n", endpoint, ports,
                   g_irq_bound ? "irq" : "poll", registered == 0, error);
+    // From the first klog_read on, the kernel leaves COM1 to this server.
+    const i64 klog = lstar::thread_create(klog_thread, 0, 0, abi::kDefaultPriority, ~0ull);
+    if (klog < 0) lstar::printf("console: no kernel log thread error=%ld: the kernel prints itself\n", -klog);
 
     r = ipc::serve(
         static_cast<u64>(endpoint), [](ipc::Message& msg) { return g_service.handle(msg); },
