@@ -157,7 +157,7 @@ i64 read_lines(u64 task_id, char* out, usize len) {
     g_reader = task_id;
     usize note = 0;
     if (g_dropped != 0 && len > 64) {
-        note = fmt::snprintf(out, len, "lstar: klog dropped=%lu (the ring was full)\n", g_dropped);
+        note = fmt::snprintf(out, len, "lstar: klog dropped_bytes=%lu (the ring was full)\n", g_dropped);
         g_dropped = 0;
     }
     // Whole lines only: up to the last '\n' that fits.

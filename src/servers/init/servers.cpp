@@ -43,7 +43,6 @@ struct Running {
     u32 quick_restarts = 0;
     i64 watcher = -1;  // thread id
     u64 final_status = 0;
-    bool ended = false;  // for good (restart=no, or given up)
 };
 
 manifest::Manifest g_manifest;
@@ -157,34 +156,29 @@ void watch(u64 arg) {
         lock();
         const u64 id = r.task_id, cap = r.task_cap;
         unlock();
-        i64 status = sys::task_wait(id);
+        const i64 status = sys::task_wait(id);
+        r.final_status = static_cast<u64>(status);
         lock();
         r.task_cap = 0;
         r.task_id = 0;
         const u64 ran_ns = lstar::time_ns() - r.started_ns;
         unlock();
         sys::cap_delete(cap);
-        lstar::printf("init: server %s task=%lu ended status=%#lx\n", name, id, static_cast<u64>(status));
-        if (!r.server->restart || status < 0) {
-            r.final_status = static_cast<u64>(status);
-            break;
-        }
+        lstar::printf("init: server %s task=%lu ended status=%#lx\n", name, id, r.final_status);
+        if (!r.server->restart || status < 0) return;
         r.quick_restarts = ran_ns < kQuickNs ? r.quick_restarts + 1 : 0;
         if (r.quick_restarts > kMaxQuickRestarts) {
             lstar::printf("init: server %s ended %u times within %lu ms of starting, not restarted\n", name,
                           kMaxQuickRestarts + 1, kQuickNs / 1'000'000);
-            r.final_status = static_cast<u64>(status);
-            break;
+            return;
         }
         Failure f{};
         if (!start(r, f)) {
             lstar::printf("init: server %s restart failed step=%s error=%ld\n", name, f.step, -f.error);
-            r.final_status = static_cast<u64>(status);
-            break;
+            return;
         }
         lstar::printf("init: server %s restarted task=%lu start=%u\n", name, r.task_id, r.starts);
     }
-    __atomic_store_n(&r.ended, true, __ATOMIC_RELEASE);
 }
 
 // The control endpoint: kill requests from the shell.
@@ -277,7 +271,6 @@ u32 start_servers(u64 index, const Module* modules, usize count, bool* used) {
             f = {"watch", r.watcher};
         }
         lstar::printf("init: server %s start failed step=%s error=%ld\n", name, f.step, -f.error);
-        r.ended = true;
         ++failed;
     }
     return failed;
