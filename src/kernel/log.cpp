@@ -23,6 +23,7 @@ u64 g_head = 0, g_tail = 0;
 u64 g_dropped = 0;          // bytes of whole lines dropped since the last read
 u64 g_reader = 0;           // the printer's task id, 0: COM1 directly
 u32 g_ring_owner = 0;       // CPU number + 1 holding the ring, 0 when free
+bool g_final = false;       // take_back() ran (shutdown, panic): nobody may claim the log again
 
 // Takes the ring; false if this CPU holds it already (nested in an NMI).
 bool ring_lock(u64& flags) {
@@ -150,7 +151,7 @@ void raw(const char* fmt, ...) {
 i64 read_lines(u64 task_id, char* out, usize len) {
     u64 flags;
     if (!ring_lock(flags)) return 0;
-    if (g_reader != 0 && g_reader != task_id) {
+    if (g_final || (g_reader != 0 && g_reader != task_id)) {
         ring_unlock(flags);
         return -i64(abi::kExists);
     }
@@ -184,9 +185,11 @@ void reader_gone(u64 task_id) {
 void take_back() {
     u64 flags;
     if (!ring_lock(flags)) {
+        __atomic_store_n(&g_final, true, __ATOMIC_RELEASE);
         __atomic_store_n(&g_reader, u64{0}, __ATOMIC_RELEASE);
         return;
     }
+    g_final = true;
     g_reader = 0;
     drain_to_console();
     ring_unlock(flags);

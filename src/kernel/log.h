@@ -44,8 +44,10 @@ void raw(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // with klog_read: from then on lines wait in a ring buffer (32 KiB; the
 // oldest whole lines are dropped when it is full) and the console prints
 // them between its own lines, so neither garbles the other. The kernel
-// takes COM1 back, printing what the ring holds first, when that task ends,
-// at shutdown and on a panic.
+// takes COM1 back, printing what the ring holds first, when that task ends
+// (a restarted console claims it again), and for good at shutdown and on a
+// panic (take_back: klog_read is refused from then on, so a console still
+// running on another CPU cannot take the last lines into the ring).
 //
 // Copies whole lines (at most len bytes) into out and returns their
 // length; -kExists if another task is the printer.
