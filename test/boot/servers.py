@@ -86,7 +86,8 @@ CASES = [
 
 # --- The base system of the ISO, driven through the serial console ---------
 
-_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(running|ready|blocked|waking|dead)\s+(\d+)\s+(\d+)$")
+# A row may follow a redrawn prompt or input fragment on the same line.
+_ROW_RE = re.compile(r"(?:^|\s)(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(running|ready|blocked|waking|dead)\s+(\d+)\s+(\d+)$")
 _CPU_RE = re.compile(r"^(?:lstar> )?(cpu (\d+)|all): (fast_calls=.*)$")
 BASE_SERVERS = ["names", "console", "timer", "hello_server", "shell"]
 
@@ -95,26 +96,32 @@ SHELL_SCRIPT = [
     "--send", r"lstar> $=>cpus\r",
     "--send", r"lstar> $=>kill hello_server\r",
     # The prompt after kill may come before the restart: wait for the new
-    # instance instead.
+    # instance instead; then for the second table's header, so that the
+    # prompt shutdown waits for is the one after that table (kernel and
+    # server lines reach the console through the kernel log, a little late).
     "--send", r"^hello_server: ready .*registered=1$=>ps\r",
+    "--send", r"TASK +TID NAME=>",
     "--send", r"lstar> $=>shutdown\r",
 ]
 
 
 def ps_tables(boot):
     """Each `ps` table the shell printed: [{task, tid, name, cpu, state}]."""
+    # The console redraws a half-typed input line below lines that arrive
+    # meanwhile, and kernel lines may come between rows: only a prompt on a
+    # line of its own, or the next header, ends a table.
     tables, rows = [], None
     for line in boot.lines:
-        if line.strip().startswith("TASK") and "NAME" in line:
+        if re.search(r"TASK +TID +NAME", line):
             rows = []
             tables.append(rows)
             continue
-        m = _ROW_RE.match(line)
+        m = _ROW_RE.search(line)
         if m and rows is not None:
             rows.append({"task": int(m.group(1)), "tid": int(m.group(2)), "name": m.group(3),
                          "cpu": int(m.group(4)), "state": m.group(5)})
-        elif rows is not None and not line.startswith("lstar:"):
-            rows = None  # the table ended (kernel lines may interleave)
+        elif rows is not None and line.strip() == "lstar>":
+            rows = None
     return tables
 
 
