@@ -12,6 +12,9 @@ namespace arch {
 void console_init();
 void console_write(const char* s, usize n);
 void console_flush();  // returns once everything written has been sent
+// A CPU that stops for good lets go of the console even if it was stopped
+// in the middle of a line, so the CPUs still running can report.
+void console_abandon();
 
 // CPU tables of the boot CPU (GDT, TSS with IST stacks, IDT).
 void cpu_init_boot();

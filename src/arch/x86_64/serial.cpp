@@ -1,6 +1,7 @@
 // COM1 (16550 UART, 115200 8N1, polled): the kernel's console until the
 // userspace console server takes over the port.
 #include "arch/x86_64/cpu/io.h"
+#include "arch/x86_64/cpu/percpu.h"
 #include "kernel/arch.h"
 
 namespace {
@@ -15,7 +16,15 @@ void put(char c) {
 }
 
 u32 g_owner = 0;  // CPU number + 1 of the writer, 0 when free
-constexpr u64 kMaxSpins = 200000000;
+constexpr u64 kMaxWaitNs = 1000000000;  // a writer stuck longer than this is overridden
+constexpr u64 kMaxSpins = 200000000;    // the same bound before the TSC is calibrated
+
+// The writer holding the console was stopped (panic, machine check) and will
+// never let go: waiting for it is pointless.
+bool owner_stopped(u32 owner) {
+    return owner != 0 && owner <= x86::cpus_possible() &&
+           __atomic_load_n(&x86::cpu_local(owner - 1).stopped, __ATOMIC_ACQUIRE);
+}
 
 }  // namespace
 
@@ -50,15 +59,21 @@ void console_write(const char* s, usize n) {
     bool nested = __atomic_load_n(&g_owner, __ATOMIC_ACQUIRE) == me;
     if (!nested) {
         u64 spins = 0;
+        u64 start = 0;
         u32 expected = 0;
         while (!__atomic_compare_exchange_n(&g_owner, &expected, me, false, __ATOMIC_ACQUIRE,
                                             __ATOMIC_RELAXED)) {
-            expected = 0;
             x86::pause();
-            if (++spins == kMaxSpins) {
-                __atomic_store_n(&g_owner, me, __ATOMIC_RELAXED);
-                break;
+            // Every so often: is the holder gone for good, or too slow?
+            if ((++spins & 1023) == 0) {
+                u64 now = time_ns();
+                if (start == 0) start = now;
+                if (owner_stopped(expected) || (now != 0 && now - start > kMaxWaitNs) || spins >= kMaxSpins) {
+                    __atomic_store_n(&g_owner, me, __ATOMIC_RELAXED);
+                    break;
+                }
             }
+            expected = 0;
         }
     }
     for (usize i = 0; i < n; i++) {
@@ -67,6 +82,11 @@ void console_write(const char* s, usize n) {
     }
     if (!nested) __atomic_store_n(&g_owner, 0u, __ATOMIC_RELEASE);
     arch::preempt_enable();
+}
+
+void console_abandon() {
+    u32 me = arch::cpu_id() + 1;
+    __atomic_compare_exchange_n(&g_owner, &me, 0u, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 }  // namespace arch

@@ -30,6 +30,7 @@ constexpr u64 kStopWaitMs = 500;
     }
     klog::report("cpu-stopped", "cpu=%u by=%u rip=0x%lx rsp=0x%lx", c.cpu_id, g_stopper - 1, f.rip, f.rsp);
     print_frame_backtrace(f);
+    arch::console_abandon();
     __atomic_store_n(&c.stopped, true, __ATOMIC_RELEASE);
     __atomic_store_n(&g_stop_printer, 0u, __ATOMIC_RELEASE);
     for (;;) {
