@@ -305,6 +305,12 @@ i64 sys_vm_map(u64 addr, usize bytes, u32 prot) {
     return i64(addr);
 }
 
+i64 sys_vm_unmap(u64, usize) { return err(abi::kNoSys); }
+
+i64 sys_vm_protect(u64, usize, u32) { return err(abi::kNoSys); }
+
+i64 sys_cpu_stats(u32, u64) { return err(abi::kNoSys); }
+
 i64 sys_trace(u64 task_id, u64 mask) {
     mask &= trace::kAllCalls;
     Task* me = self();

@@ -53,8 +53,12 @@ constexpr u32 kDefaultPriority = 16;
 // Exit status of a task killed by the kernel: kStatusKilled + vector.
 constexpr u64 kStatusKilled = 0x100;
 
-// vm_alloc protections.
+// vm_alloc / vm_map / vm_protect protections.
 constexpr u32 kProtRead = 0, kProtWrite = 1, kProtExec = 2;
+// vm_map flag: pages of the range that are already mapped are replaced by
+// fresh zeroed ones (the old frames are freed once every CPU has dropped
+// them) instead of failing with kExists.
+constexpr u32 kMapReplace = 0x100;
 
 // How a system call entered the kernel: the instruction and the task's mode.
 // Reported by the tracer and by the probe call.
