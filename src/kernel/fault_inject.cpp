@@ -2,8 +2,11 @@
 // a "lstar: fault-injection" line so a test can match the report against it.
 #include "kernel/fault_inject.h"
 
+#include "kernel/arch.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/sched/thread.h"
+#include "kernel/sync/spinlock.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/kstd/string.h"
@@ -75,6 +78,37 @@ void inject_oom() {
     p[0] = 1;
 }
 
+// A spinlock held for 3 s while a thread on another CPU waits for it: the
+// waiter must report the stall (with the holder's CPU and acquire address)
+// and then get the lock.
+ksync::SpinLock g_stall_lock{"injected-stall"};
+volatile bool g_stall_waiter_done = false;
+
+void stall_waiter(void*) {
+    g_stall_lock.lock();
+    g_stall_lock.unlock();
+    __atomic_store_n(&g_stall_waiter_done, true, __ATOMIC_RELEASE);
+}
+
+void inject_stall() {
+    constexpr u64 kHoldMs = 3000;
+    u64 others = arch::online_cpus() & ~(u64(1) << arch::cpu_id());
+    klog::report("fault-injection", "kind=stall hold_ms=%lu", kHoldMs);
+    if (!others) {
+        klog::report("stall-test", "skipped=1 cpus=1");
+        return;
+    }
+    g_stall_lock.lock();
+    if (!sched::spawn_kernel("stall-waiter", stall_waiter, nullptr, 30, others & -others))
+        panic("fault=stall: cannot start the waiter thread");
+    arch::delay_us(kHoldMs * 1000);
+    g_stall_lock.unlock();
+    u64 deadline = arch::time_ns() + 5'000'000'000ull;
+    while (!__atomic_load_n(&g_stall_waiter_done, __ATOMIC_ACQUIRE) && arch::time_ns() < deadline)
+        sched::sleep_ns(1'000'000);
+    klog::report("stall-test", "waiter_done=%d", g_stall_waiter_done ? 1 : 0);
+}
+
 void inject_panic() {
     klog::report("fault-injection", "kind=panic");
     panic("deliberate panic from the command line");
@@ -83,11 +117,12 @@ void inject_panic() {
 struct Injection {
     const char* kind;
     void (*inject)();
+    bool returns = false;  // the boot goes on afterwards
 };
 
 constexpr Injection kInjections[] = {
     {"pf", inject_pf},       {"ud", inject_ud},   {"de", inject_de},       {"gp", inject_gp},
-    {"stack", inject_stack}, {"oom", inject_oom}, {"panic", inject_panic},
+    {"stack", inject_stack}, {"oom", inject_oom}, {"panic", inject_panic}, {"stall", inject_stall, true},
 };
 
 }  // namespace
@@ -98,6 +133,7 @@ void from_cmdline(const char* cmdline) {
     for (const Injection& inj : kInjections) {
         if (kstd::strcmp(kind, inj.kind) != 0) continue;
         inj.inject();
+        if (inj.returns) return;
         panic("fault injection '%s' returned", kind);
     }
     char known[64];

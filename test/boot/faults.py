@@ -1,7 +1,7 @@
 """Injected CPU exceptions: the kernel's fault report and failure verdict;
 user tasks that touch I/O ports they were not granted."""
 
-from lib import Case, check_oom, fault_boot, require
+from lib import PASS, Case, check_oom, check_status, check_verdict, fault_boot, require
 from sched import fault, fault_case, user_records
 
 # Exit status of a task killed by the kernel: this plus the vector
@@ -46,7 +46,26 @@ def io_fault_case(kind, writes_marker=False):
     return check
 
 
+def check_lock_stall(boot):
+    """fault=stall: CPU 0 holds a spinlock for 3 s while a thread on another
+    CPU waits for it. The waiter reports the stall once it has waited 1 s,
+    naming the lock, the holder's CPU and where the holder took it, and gets
+    the lock once it is released; the boot goes on to its verdict."""
+    stalls = [r for r in boot.records("lock stall") if r.get("lock") == "injected-stall"]
+    require(stalls, "no `lstar: lock stall lock=injected-stall ...` report")
+    first = stalls[0]
+    require(first["holder"] == 0 and first["cpu"] != 0, f"stall report names holder/waiter wrongly: {first}")
+    require(1000 <= first["waited_ms"] < 3000, f"first report after {first['waited_ms']} ms, expected 1000..3000")
+    require("inject_stall" in boot.serial.split("lstar: lock stall", 1)[1].split("\n", 1)[0],
+            "the report does not name where the holder took the lock (inject_stall)")
+    done = boot.record("stall-test", ("waiter_done",))
+    require(done["waiter_done"] == 1, "the waiter never got the lock after the holder let go")
+    check_verdict(boot, "pass")
+    check_status(boot, PASS)
+
+
 CASES = [
+    Case("qemu-lock-stall-reported", ["--smp", "2", "--cmdline", "shutdown fault=stall"], check_lock_stall),
     Case("qemu-fault-pf", ["--smp", "1", "--cmdline", "shutdown fault=pf"],
          fault_boot("pf", 14)),
     Case("qemu-fault-ud", ["--smp", "1", "--cmdline", "shutdown fault=ud"],

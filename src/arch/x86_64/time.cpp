@@ -10,22 +10,63 @@ constexpr u32 kCalibrateMs = 10;
 u64 g_tsc_per_ms = 0;
 
 // One-shot countdown on channel 2 with the speaker gate, polling OUT2 on
-// port 0x61 bit 5 [8254 datasheet, mode 0].
-u64 measure_tsc_per_ms() {
+// port 0x61 bit 5 [8254 datasheet, mode 0]. The TSC is read on both sides
+// of the write that starts the count and of the poll that sees it end, so
+// each run knows how uncertain it is: an emulated CPU whose host thread is
+// descheduled inside either window (a loaded host) would otherwise measure
+// a TSC rate many times too high, and every timeout would stretch with it.
+struct Run {
+    u64 ticks;      // TSC ticks for kCalibrateMs
+    u64 slack;      // how far off that can be
+    bool ok;
+};
+
+Run measure_once() {
     const u16 count = u16(kPitHz * kCalibrateMs / 1000);
     u8 gate = x86::inb(0x61);
     x86::outb(0x61, u8((gate & ~0x02) | 0x01));  // gate on, speaker off
     x86::outb(0x43, 0xB0);                       // channel 2, lo/hi, mode 0
     x86::outb(0x42, u8(count));
-    x86::outb(0x42, u8(count >> 8));
-    u64 start = x86::rdtsc();
-    u64 spins = 0;
-    while ((x86::inb(0x61) & 0x20) == 0) {
-        if (++spins > 100000000) return 0;  // no PIT: leave time uncalibrated
+    u64 start_lo = x86::rdtsc();
+    x86::outb(0x42, u8(count >> 8));             // the count starts here
+    u64 start_hi = x86::rdtsc();
+    u64 before = start_hi, after = start_hi;
+    for (u64 spins = 0;; spins++) {
+        if (spins > 100000000) {
+            x86::outb(0x61, gate);
+            return {0, 0, false};  // no PIT
+        }
+        u64 t = x86::rdtsc();
+        bool done = (x86::inb(0x61) & 0x20) != 0;
+        after = x86::rdtsc();
+        if (done) break;
+        before = t;
     }
-    u64 end = x86::rdtsc();
     x86::outb(0x61, gate);
-    return (end - start) / kCalibrateMs;
+    // The count ended between `before` (OUT2 still low after it) and `after`.
+    u64 ticks = (before + after) / 2 - (start_lo + start_hi) / 2;
+    return {ticks, (after - before) + (start_hi - start_lo), true};
+}
+
+u64 measure_tsc_per_ms() {
+    constexpr u32 kRuns = 7, kWanted = 3;
+    u64 good[kRuns];
+    u32 n = 0;
+    Run best{0, ~0ull, false};
+    for (u32 i = 0; i < kRuns && n < kWanted; i++) {
+        Run r = measure_once();
+        if (!r.ok) return 0;  // leave time uncalibrated
+        if (r.slack < best.slack) best = r;
+        if (r.slack * 50 < r.ticks) good[n++] = r.ticks;  // within 2 %
+    }
+    if (n == 0) return best.ticks / kCalibrateMs;
+    for (u32 i = 1; i < n; i++)  // median of the good runs
+        for (u32 j = i; j > 0 && good[j - 1] > good[j]; j--) {
+            u64 t = good[j];
+            good[j] = good[j - 1];
+            good[j - 1] = t;
+        }
+    return good[n / 2] / kCalibrateMs;
 }
 
 }  // namespace

@@ -763,8 +763,7 @@ u8 fast_reply_recv(Thread* me, arch::SyscallRequest& io, i64& result) {
         put(reply);
         bump(my_stats().misses[abi::kMissSwitch]);
         bump(my_stats().slow_calls);
-        result = receive(me, ep, 0, false);
-        put(ep);
+        result = receive(me, ep, 0, false);  // takes our reference
         if (result == 0) result = finish_receive(me, io);
         return kHit;
     }

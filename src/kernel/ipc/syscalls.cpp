@@ -308,6 +308,10 @@ i64 sys_notify_signal(u64 cap, u64 bits) {
     cap::Slot slot;
     auto* n = lookup_as<Notification>(cap, abi::kCapNotification, abi::kRightSend, error, &slot);
     if (!n) return -error;
+    if ((bits | slot.badge) >> 63) {  // notify_wait returns the bits as a non-negative i64
+        ipc::put(n);
+        return err(abi::kInvalid);
+    }
     ipc::signal(n, bits | slot.badge);
     ipc::put(n);
     return 0;

@@ -19,6 +19,7 @@ void RunQueue::enqueue(Entity* e) {
     tail_[lvl] = l;
     bitmap_ |= 1u << lvl;
     ++count_;
+    ++enqueues_;
     e->queued = true;
 }
 
@@ -33,6 +34,7 @@ void RunQueue::enqueue_front(Entity* e) {
     head_[lvl] = l;
     bitmap_ |= 1u << lvl;
     ++count_;
+    ++enqueues_;
     e->queued = true;
 }
 

@@ -68,6 +68,9 @@ public:
     bool empty() const { return count_ == 0; }
     // Bit n set: level n is non-empty.
     u32 bitmap() const { return bitmap_; }
+    // Entities ever enqueued: a thief that found nothing to take here skips
+    // this queue until the count moves.
+    u64 enqueues() const { return enqueues_; }
 
     // Load balancing: removes and returns the highest-priority entity allowed
     // on `cpu` whose priority is at least `min_priority`, nearest the head of
@@ -92,6 +95,7 @@ private:
     Link* tail_[kPriorities] = {};
     u32 bitmap_ = 0;
     u32 count_ = 0;
+    u64 enqueues_ = 0;
 };
 
 }  // namespace sched

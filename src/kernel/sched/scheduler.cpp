@@ -28,6 +28,11 @@ struct alignas(64) Cpu {
     u32 load = 0;
     int running_priority = kIdlePriority;
     int lowest_queued = -1;  // lowest priority level with a queued thread
+    u64 enqueues = 0;        // rq.enqueues() at the last publish
+    // Balancing, this CPU as the thief: victim n's enqueue count when a
+    // steal from it last found nothing this CPU may take.
+    u64 futile[kMaxCpus] = {};
+    u64 futile_mask = 0;
     // Handed from schedule_locked() to finish_switch() across the switch.
     Thread* prev = nullptr;
     Thread* migrate = nullptr;
@@ -54,6 +59,7 @@ void publish(Cpu& c) {
     u32 levels = c.rq.bitmap();
     __atomic_store_n(&c.lowest_queued, levels ? __builtin_ctz(levels) : -1, __ATOMIC_RELAXED);
     c.stats.queued = c.rq.count();
+    __atomic_store_n(&c.enqueues, c.rq.enqueues(), __ATOMIC_RELAXED);
 }
 
 // What placement and balancing decide on: each CPU's load, the CPUs that
@@ -133,7 +139,10 @@ void schedule_locked(Cpu& c) {
     u64 now = arch::time_ns();
     prev->runtime_ns += now - prev->switched_in_ns;
     next->switched_in_ns = now;
-    if (next->last_cpu != me && next->switches) next->migrations++;
+    if (next->last_cpu != me && next->switches) {
+        next->migrations++;
+        c.stats.migrations++;
+    }
     next->last_cpu = me;
     next->state = ThreadState::kRunning;
     next->cpu = me;
@@ -204,10 +213,22 @@ void place(Thread* t) {
 }
 
 // Load balancing: pulls one thread from a busier (or starving) CPU.
+//
+// Balancing is opportunistic, so a thief never waits for a victim's lock: a
+// busy lock is skipped (idle CPUs pull on every tick and interrupt, and
+// spinning on a remote run queue with interrupts off made whole machines
+// crawl behind one contended lock). A victim whose queue held nothing this
+// CPU may take (threads pinned there) is skipped until something new is
+// queued on it.
 void pull(Cpu& me_cpu, u32 me, bool idle) {
     Snapshot s;
     snapshot(s);
     u64 skip = 0;
+    for (u64 m = me_cpu.futile_mask; m; m &= m - 1) {
+        u32 v = u32(__builtin_ctzll(m));
+        if (__atomic_load_n(&g_cpu[v].enqueues, __ATOMIC_RELAXED) == me_cpu.futile[v]) skip |= u64(1) << v;
+        else me_cpu.futile_mask &= ~(u64(1) << v);
+    }
     for (u32 tries = 0; tries < kStealTries; tries++) {
         u32 victim = choose_victim(s.loads, s.ncpus, s.running, me, s.starving, skip);
         if (victim == kNoCpu) return;
@@ -215,13 +236,22 @@ void pull(Cpu& me_cpu, u32 me, bool idle) {
         Cpu& v = g_cpu[victim];
         Thread* t = nullptr;
         {
-            ksync::IrqSpinGuard g(v.lock);
+            u64 flags = arch::irq_save();
+            if (!v.lock.try_lock()) {
+                arch::irq_restore(flags);
+                continue;
+            }
             int floor = idle ? 0 : __atomic_load_n(&me_cpu.running_priority, __ATOMIC_RELAXED);
             if (Entity* e = v.rq.steal_for(me, floor < 0 ? 0 : floor)) {
                 t = as_thread(e);
                 t->state = ThreadState::kWaking;
                 publish(v);
+            } else if (idle) {
+                me_cpu.futile[victim] = v.rq.enqueues();
+                me_cpu.futile_mask |= u64(1) << victim;
             }
+            v.lock.unlock();
+            arch::irq_restore(flags);
         }
         if (!t) continue;
         {
@@ -383,6 +413,19 @@ bool started() { return g_started; }
 Thread* current() { return g_cpu[arch::cpu_id()].current; }
 
 CpuStats cpu_stats(u32 cpu) { return g_cpu[cpu].stats; }
+
+void report_cpus() {
+    u64 online = arch::online_cpus();
+    for (u32 i = 0; i < kMaxCpus; i++) {
+        const Cpu& c = g_cpu[i];
+        if (!(online >> i & 1) || !c.started) continue;
+        const Thread* cur = __atomic_load_n(&c.current, __ATOMIC_ACQUIRE);
+        klog::report("sched-cpu", "cpu=%u current=%s tid=%lu prio=%u queued=%u need_resched=%d ticks=%lu switches=%lu "
+                     "lock_holder=%d",
+                     i, cur ? cur->name : "none", cur ? cur->tid : 0, cur ? unsigned(cur->priority) : 0, c.rq.count(),
+                     c.need_resched ? 1 : 0, c.stats.ticks, c.stats.switches, int(c.lock.owner_cpu()));
+    }
+}
 
 Thread* create_thread(const char* name, task::Task* task, u8 priority, u64 affinity) {
     Thread* t = new Thread();
@@ -564,6 +607,10 @@ bool switch_to(Thread* next, ksync::SpinLock& held) {
     u64 now = arch::time_ns();
     prev->runtime_ns += now - prev->switched_in_ns;
     next->switched_in_ns = now;
+    if (next->last_cpu != me && next->switches) {
+        next->migrations++;
+        c.stats.migrations++;
+    }
     next->last_cpu = me;
     next->state = ThreadState::kRunning;
     next->ran_on |= u64(1) << me;
@@ -582,10 +629,13 @@ bool switch_to(Thread* next, ksync::SpinLock& held) {
     return true;
 }
 
-void wake_all(WaitQueue& q) {
+void wake_all(WaitQueue& q) { wake_all_done(q, nullptr); }
+
+void wake_all_done(WaitQueue& q, volatile bool* done) {
     Thread* list;
     {
         ksync::IrqSpinGuard g(q.lock);
+        if (done) __atomic_store_n(done, true, __ATOMIC_RELEASE);
         list = q.head;
         q.head = q.tail = nullptr;
     }

@@ -90,6 +90,10 @@ void sleep_ns(u64 ns);
 // (checked under the queue's lock, so a wake-up cannot be missed).
 void wait(WaitQueue& q, bool (*ready)(void*), void* arg);
 void wake_all(WaitQueue& q);
+// Sets *done (under the queue's lock, where wait() tests its condition) and
+// wakes every waiter. A waiter that sees *done may free the object holding
+// the queue at once: this touches the queue only before that can happen.
+void wake_all_done(WaitQueue& q, volatile bool* done);
 // The primitive under IPC's waits. `held` is a lock the caller took with
 // interrupts off that guards what a waker checks; the thread is marked
 // blocked before `held` is released, so a waker that takes `held` later and
@@ -121,8 +125,12 @@ bool run_selftests();
 struct CpuStats {
     u64 switches, idle_switches, steals, ticks;
     u64 direct_switches;  // switch_to(): IPC handing the CPU straight over
+    u64 migrations;       // threads switched in here that last ran on another CPU
     u32 queued;
 };
 CpuStats cpu_stats(u32 cpu);
+// One `lstar: sched-cpu` line per scheduling CPU (what runs, what waits),
+// read without the run-queue locks: for failure reports.
+void report_cpus();
 
 }  // namespace sched

@@ -26,10 +26,12 @@ void describe_pc(char* buf, usize size, u64 pc) {
 
 void SpinLock::lock() {
     const u64 pc = return_pc(__builtin_return_address(0));
-    const u32 cpu = arch::cpu_id();
     // A holder that is preempted would leave this CPU's next thread spinning
-    // on a lock that cannot be released: no preemption while held.
+    // on a lock that cannot be released: no preemption while held. The CPU
+    // is read after that: before, the thread could still move to another
+    // CPU and take that CPU's own hold for a recursive one.
     arch::preempt_disable();
+    const u32 cpu = arch::cpu_id();
 #if LSTAR_LOCK_DEBUG
     // Only this CPU ever writes its own number into owner_, so this read is exact.
     if (__atomic_load_n(&owner_, __ATOMIC_RELAXED) == cpu) panic_recursive(cpu);

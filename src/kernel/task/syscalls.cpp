@@ -128,7 +128,7 @@ i64 sys_thread_create(u64 entry, u64 stack_top, u64 arg, u32 priority, u64 affin
         ksync::IrqSpinGuard g(t->lock);
         for (ThreadSlot& s : t->slots) {
             if (s.used || t->dying) continue;
-            s = {th, th->tid, 0, true, false, false};
+            s = {th, th->tid, 0, true, false, false, false};
             t->live++;
             t->unreaped++;
             added = true;
@@ -140,8 +140,10 @@ i64 sys_thread_create(u64 entry, u64 stack_top, u64 arg, u32 priority, u64 affin
         sched::destroy_thread(th);
         return err(t->dying ? abi::kInvalid : abi::kNoMemory);
     }
+    // Once started, the thread may exit and be freed before we look again.
+    const u64 tid = th->tid;
     sched::start_user(th, entry, stack_top, arg, t->compat);
-    return i64(th->tid);
+    return i64(tid);
 }
 
 i64 sys_thread_join(u64 tid) {
@@ -150,13 +152,16 @@ i64 sys_thread_join(u64 tid) {
     {
         ksync::IrqSpinGuard g(t->lock);
         slot = find_slot(t, tid);
-        if (!slot || slot->joined || slot->tid == sched::current()->tid) return err(abi::kNotFound);
+        if (!slot || slot->joined || slot->joining || slot->tid == sched::current()->tid)
+            return err(abi::kNotFound);
+        slot->joining = true;  // one joiner per thread: the slot stays ours
     }
     // Every thread exit wakes every joiner of the task; wait again until it
     // is this one (or the task is being killed).
     JoinWait w{t, slot};
     while (!join_ready(&w)) sched::wait(t->joiners, join_ready, &w);
     ksync::IrqSpinGuard g(t->lock);
+    slot->joining = false;
     if (!slot->exited) return err(abi::kNotFound);  // the task is being killed
     slot->joined = true;
     i64 code = i64(slot->code);

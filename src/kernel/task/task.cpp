@@ -249,7 +249,7 @@ i64 start_claimed(Task* t, u32 priority, u64 affinity, bool privileged) {
     t->privileged = privileged;
     {
         ksync::IrqSpinGuard g(t->lock);
-        t->slots[0] = {th, th->tid, 0, true, false, false};
+        t->slots[0] = {th, th->tid, 0, true, false, false, false};
         t->live = t->unreaped = 1;
     }
     klog::report("task-start",
@@ -331,8 +331,9 @@ void thread_reaped(sched::Thread* th) {
     usize freed = mm::frames().free_frames() - before;
     klog::report("task-exit", "task=%s id=%lu status=0x%lx pages=%zu pages_freed=%zu frames_freed=%zu", t->name, t->id,
                  t->status, t->pages, pages, freed);
-    __atomic_store_n(&t->reaped, true, __ATOMIC_RELEASE);
-    sched::wake_all(t->exit_waiters);
+    // A waiter that sees `reaped` frees the task: set it where the waiters
+    // look, and touch nothing of the task afterwards.
+    sched::wake_all_done(t->exit_waiters, &t->reaped);
 }
 
 void user_fault(const arch::UserFault& f) {

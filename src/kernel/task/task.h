@@ -28,6 +28,7 @@ struct ThreadSlot {
     u64 tid;
     u64 code;
     bool used, exited, joined;
+    bool joining;  // a thread_join is waiting for it: a second one gets kNotFound
 };
 
 struct Task {

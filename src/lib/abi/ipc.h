@@ -59,7 +59,9 @@ struct CapInfo {
 //   bits  8..10  caps: capabilities to transfer, 0..kMaxCaps (the slots are
 //                in the IPC buffer's caps[]; the endpoint needs kRightGrant)
 //   bit  12      timeout: the call or receive waits at most the IPC
-//                buffer's timeout_ns (0: does not wait at all)
+//                buffer's timeout_ns. 0: does not wait for a partner
+//                (-kWouldBlock if none is waiting); a call delivered that
+//                way still waits for its reply without a limit
 //   bits 32..63  label: the protocol's method or status, untouched by the kernel
 // On receipt the kernel rewrites words and caps to what was delivered.
 constexpr u32 kMaxWords = 64;

@@ -22,7 +22,9 @@ struct CallRequest {
 };
 
 CallRequest* g_inbox[kMaxCpus][kMaxCpus];  // [target][sender]
-constexpr u64 kCallTimeoutMs = 5000;
+// Generous: an emulated CPU's host thread can be descheduled for seconds on
+// a loaded host, and a panic here stops the whole machine.
+constexpr u64 kCallTimeoutMs = 20000;
 
 void call_function_ipi(TrapFrame&) { serve_remote_calls(); }
 
