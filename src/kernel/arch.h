@@ -2,6 +2,7 @@
 // src/kernel may ask of the CPU and platform, implemented in src/arch/<arch>/.
 #pragma once
 
+#include "lib/abi/stats.h"
 #include "lib/acpi.h"
 #include "lib/kstd/types.h"
 #include "lib/multiboot2.h"
@@ -199,6 +200,10 @@ struct KernelHooks {
 void set_kernel_hooks(const KernelHooks& hooks);
 // CPUs online as a mask (bit n = CPU n).
 u64 online_cpus();
+// The architecture's counters of an online CPU for cpu_stats (every field
+// but switches and migrations, which are the scheduler's); false if the CPU
+// is not online.
+bool cpu_counters(u32 cpu, abi::CpuStats& out);
 
 // User address spaces: a private lower half plus the shared kernel half.
 class UserSpace;
@@ -213,6 +218,32 @@ bool uspace_map_new(UserSpace* space, u64 virt, u32 flags, u64* phys_out);
 // Physical address of the user page holding `virt` if it is mapped with
 // user access (and writable when `write`).
 bool uspace_lookup(UserSpace* space, u64 virt, bool write, u64& phys);
+// What happened to one user page (uspace_unmap, uspace_protect, uspace_map).
+enum class PageChange : u8 {
+    kDone,       // unmapped, protected, or mapped fresh where nothing was
+    kReplaced,   // uspace_map with replace: a page was there and is replaced
+    kNotMapped,  // nothing mapped there (unmap, protect)
+    kMapped,     // uspace_map without replace: a page is there already
+    kPinned,     // the kernel's shared page (the entry page): left alone
+    kNoMemory,   // uspace_map: no frame
+};
+// The lowest page-aligned address in [virt, end) with a page mapped, or
+// `end` (skips unmapped stretches table by table).
+u64 uspace_next_mapped(UserSpace* space, u64 virt, u64 end);
+// True if the frame at `phys` is one the kernel shares between tasks (the
+// entry page): a task may not unmap, protect or replace it.
+bool uspace_pinned(u64 phys);
+// Unmaps the 4 KiB page at `virt` and frees its frame once every CPU the
+// space is live on has dropped its translation; another thread racing on the
+// same page finds it either mapped or not, so the frame is freed once.
+PageChange uspace_unmap(UserSpace* space, u64 virt);
+// Sets the protection (kMapWrite, kMapExec) of the page at `virt`; every CPU
+// sees it when this returns.
+PageChange uspace_protect(UserSpace* space, u64 virt, u32 flags);
+// Maps a zeroed frame at `virt`. A page there already is kMapped, or with
+// `replace` is replaced in the same step, its frame freed after every CPU
+// has dropped it.
+PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace);
 // Loads the space (nullptr: the kernel's) on this CPU.
 void uspace_activate(UserSpace* space);
 // Lowest and end of user virtual addresses.

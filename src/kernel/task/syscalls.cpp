@@ -30,7 +30,7 @@ bool g_selftests_ok = true;
 // vm_alloc hands out up to 256 MiB per task, from where the loader set
 // vm_next (kVmBase64 / kVmBase32, task.h).
 constexpr u64 kVmWindow = u64(256) << 20;
-// One vm_map call maps at most this much.
+// One vm_map, vm_unmap or vm_protect call covers at most this much.
 constexpr u64 kMaxMapBytes = kVmWindow;
 constexpr usize kMaxWrite = 64 * 1024;
 constexpr u32 kProtAll = abi::kProtWrite | abi::kProtExec;
@@ -77,6 +77,33 @@ i64 with_thread(u64 tid, F fn) {
 }
 
 bool task_reaped(void* p) { return static_cast<Task*>(p)->reaped; }
+
+// The range checks of vm_map, vm_unmap and vm_protect: addr page-aligned,
+// bytes nonzero, [addr, addr + bytes) inside the task's user range (below
+// 4 GiB for a 32-bit task). `pages`: bytes rounded up to pages.
+abi::Error check_range(Task* t, u64 addr, u64 bytes, u64& pages) {
+    u64 top = t->compat ? abi::kCompatTop : arch::kUserTop;
+    if (bytes == 0 || addr % mm::kPageSize != 0) return abi::kInvalid;
+    if (addr < arch::kUserBase || addr >= top || bytes > top - addr) return abi::kInvalid;
+    pages = (bytes + mm::kPageSize - 1) / mm::kPageSize;  // ends at or below top: top is page-aligned
+    return abi::kOk;
+}
+
+// The mapped pages of [addr, addr + pages pages), found table by table so a
+// sparse range costs little: `if_mapped` if there is one at all, else
+// kInvalid if one is the kernel's shared page (if_mapped kOk: mapped pages
+// are fine).
+abi::Error check_mapped(Task* t, u64 addr, u64 pages, abi::Error if_mapped) {
+    u64 end = addr + pages * mm::kPageSize;
+    for (u64 page = arch::uspace_next_mapped(t->space, addr, end); page < end;
+         page = arch::uspace_next_mapped(t->space, page + mm::kPageSize, end)) {
+        u64 phys;
+        if (!arch::uspace_lookup(t->space, page, false, phys)) continue;  // unmapped meanwhile
+        if (if_mapped != abi::kOk) return if_mapped;
+        if (arch::uspace_pinned(phys)) return abi::kInvalid;
+    }
+    return abi::kOk;
+}
 
 }  // namespace
 
@@ -289,32 +316,74 @@ i64 sys_probe(u8 path, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
 
 i64 sys_vm_map(u64 addr, usize bytes, u32 prot) {
     Task* t = self();
-    u64 top = t->compat ? abi::kCompatTop : arch::kUserTop;
-    if (bytes == 0 || addr % mm::kPageSize != 0 || prot & ~kProtAll) return err(abi::kInvalid);
-    if (addr < arch::kUserBase || addr >= top || bytes > top - addr) return err(abi::kInvalid);
-    u64 pages = (bytes + mm::kPageSize - 1) / mm::kPageSize;  // ends at or below top: top is page-aligned
+    bool replace = prot & abi::kMapReplace;
+    prot &= ~abi::kMapReplace;
+    if (prot & ~kProtAll) return err(abi::kInvalid);
+    u64 pages;
+    if (abi::Error e = check_range(t, addr, bytes, pages); e != abi::kOk) return err(e);
     if (bytes > kMaxMapBytes || pages > mm::frames().free_frames()) return err(abi::kNoMemory);
+    if (abi::Error e = check_mapped(t, addr, pages, replace ? abi::kOk : abi::kExists); e != abi::kOk)
+        return err(e);
+    // Another thread of the task may map into the range meanwhile: its page
+    // is kExists (or, with kMapReplace, is replaced). Pages mapped before a
+    // failure stay mapped.
     for (u64 i = 0; i < pages; i++) {
-        u64 phys;
-        if (arch::uspace_lookup(t->space, addr + i * mm::kPageSize, false, phys)) return err(abi::kExists);
-    }
-    // Another thread of the task may map into the range meanwhile; its page
-    // then makes uspace_map_new fail as memory running out would. Pages
-    // mapped before a failure stay mapped (and counted): there is no unmap.
-    for (u64 i = 0; i < pages; i++) {
-        u64 page = addr + i * mm::kPageSize, phys;
-        if (!arch::uspace_map_new(t->space, page, map_flags(prot), nullptr))
-            return err(arch::uspace_lookup(t->space, page, false, phys) ? abi::kExists : abi::kNoMemory);
-        __atomic_fetch_add(&t->pages, 1, __ATOMIC_RELAXED);
+        arch::PageChange r = arch::uspace_map(t->space, addr + i * mm::kPageSize, map_flags(prot), replace);
+        if (r == arch::PageChange::kMapped) return err(abi::kExists);
+        if (r == arch::PageChange::kPinned) return err(abi::kInvalid);
+        if (r == arch::PageChange::kNoMemory) return err(abi::kNoMemory);
+        if (r == arch::PageChange::kDone) __atomic_fetch_add(&t->pages, 1, __ATOMIC_RELAXED);
     }
     return i64(addr);
 }
 
-i64 sys_vm_unmap(u64, usize) { return err(abi::kNoSys); }
+i64 sys_vm_unmap(u64 addr, usize bytes) {
+    Task* t = self();
+    u64 pages;
+    if (abi::Error e = check_range(t, addr, bytes, pages); e != abi::kOk) return err(e);
+    if (pages > kMaxMapBytes / mm::kPageSize) return err(abi::kInvalid);
+    // The kernel's shared page is refused before anything changes.
+    if (abi::Error e = check_mapped(t, addr, pages, abi::kOk); e != abi::kOk) return err(e);
+    u64 freed = 0, end = addr + pages * mm::kPageSize;
+    for (u64 page = arch::uspace_next_mapped(t->space, addr, end); page < end;
+         page = arch::uspace_next_mapped(t->space, page + mm::kPageSize, end)) {
+        if (arch::uspace_unmap(t->space, page) != arch::PageChange::kDone) continue;
+        __atomic_fetch_sub(&t->pages, 1, __ATOMIC_RELAXED);
+        freed++;
+    }
+    return i64(freed);
+}
 
-i64 sys_vm_protect(u64, usize, u32) { return err(abi::kNoSys); }
+i64 sys_vm_protect(u64 addr, usize bytes, u32 prot) {
+    Task* t = self();
+    if (prot & ~kProtAll) return err(abi::kInvalid);
+    u64 pages;
+    if (abi::Error e = check_range(t, addr, bytes, pages); e != abi::kOk) return err(e);
+    if (pages > kMaxMapBytes / mm::kPageSize) return err(abi::kInvalid);
+    if (arch::uspace_next_mapped(t->space, addr, addr + pages * mm::kPageSize) != addr) return err(abi::kNotFound);
+    for (u64 i = 0; i < pages; i++) {
+        u64 phys;
+        if (!arch::uspace_lookup(t->space, addr + i * mm::kPageSize, false, phys)) return err(abi::kNotFound);
+        if (arch::uspace_pinned(phys)) return err(abi::kInvalid);
+    }
+    // Checked above; a page another thread unmaps (or the entry page, which
+    // no call can map) meanwhile stops the loop with the pages before it changed.
+    for (u64 i = 0; i < pages; i++) {
+        arch::PageChange r = arch::uspace_protect(t->space, addr + i * mm::kPageSize, map_flags(prot));
+        if (r == arch::PageChange::kNotMapped) return err(abi::kNotFound);
+        if (r != arch::PageChange::kDone) return err(abi::kInvalid);
+    }
+    return i64(pages);
+}
 
-i64 sys_cpu_stats(u32, u64) { return err(abi::kNoSys); }
+i64 sys_cpu_stats(u32 cpu, u64 out) {
+    abi::CpuStats st{};
+    if (!arch::cpu_counters(cpu, st)) return err(abi::kInvalid);
+    sched::CpuStats s = sched::cpu_stats(cpu);
+    st.switches = s.switches;
+    st.migrations = s.migrations;
+    return copy_to_user(self(), out, &st, sizeof st) ? 0 : err(abi::kFault);
+}
 
 i64 sys_trace(u64 task_id, u64 mask) {
     mask &= trace::kAllCalls;

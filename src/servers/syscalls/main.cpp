@@ -1,7 +1,9 @@
 // syscalls: checks the system calls of syscalls.def that no other program
 // exercises, through the generated stubs (lstar::sys): probe's result, the
-// range, overlap and argument checks of vm_map, that trace is init's alone,
-// and (64-bit) that a 32-bit argument's upper register half is ignored.
+// range, overlap and argument checks of vm_map, vm_unmap, vm_protect and
+// kMapReplace (vm.cpp), that trace is init's alone, and (64-bit) that a
+// 32-bit argument's upper register half is ignored. `syscalls race ...` and
+// `syscalls stats ...` are the other modes of vm.cpp and stats.cpp.
 // Built as `syscalls` and as `syscalls32`, whose calls take the 32-bit slot
 // convention (a u64 argument in two slots) into the kernel's unpacking.
 //
@@ -9,19 +11,10 @@
 // got=G want=W`, then `NAME: done checks=N failed=F`; the exit status is 0
 // if nothing failed. test/boot/syscalls.py runs it with the tracer on and
 // compares the trace lines too.
-#include "lib/user/lstar.h"
-#include "lib/user/syscall_stubs.h"
+#include "lib/kstd/string.h"
+#include "servers/syscalls/checks.h"
 
-namespace {
-
-using ull = unsigned long long;
-
-constexpr bool kWide = sizeof(uptr) == 8;
-constexpr const char* kName = kWide ? "syscalls" : "syscalls32";
-constexpr usize kPage = 4096;
-// Free addresses: between the program and vm_alloc's window (1 GiB in a
-// 32-bit task, far above in a 64-bit one).
-constexpr uptr kMapBase = kWide ? uptr(0x200000000000) : uptr(0x20000000);
+namespace syscalls {
 
 u32 g_checks, g_failed;
 
@@ -35,7 +28,11 @@ void check(const char* what, ull got, ull want) {
     lstar::printf("%s: check %s FAIL got=0x%llx want=0x%llx\n", kName, what, got, want);
 }
 
-ull error(abi::Error e) { return static_cast<ull>(-static_cast<i64>(e)); }
+}  // namespace syscalls
+
+namespace {
+
+using namespace syscalls;
 
 void check_probe() {
     const uptr a[6] = {1, 2, 3, 4, 5, 6};
@@ -109,9 +106,12 @@ void check_narrow_arguments() {
 
 }  // namespace
 
-int main(int, char**) {
+int main(int argc, char** argv) {
+    if (argc > 1 && kstd::strcmp(argv[1], "race") == 0) return run_race(argc, argv);
+    if (argc > 1 && kstd::strcmp(argv[1], "stats") == 0) return run_stats(argc, argv);
     check_probe();
     check_vm_map();
+    check_vm_calls();
     check_privilege();
     if (kWide) check_narrow_arguments();
     lstar::printf("%s: done checks=%u failed=%u\n", kName, g_checks, g_failed);

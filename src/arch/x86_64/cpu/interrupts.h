@@ -8,6 +8,8 @@
 
 namespace x86 {
 
+struct CpuLocal;
+
 // Handler for a vector >= kVectorIrqBase. The local APIC has already been
 // sent its EOI when the handler runs (interrupts stay disabled until IRETQ),
 // so a handler may switch away without leaving the APIC blocked.
@@ -32,6 +34,15 @@ void check_user_return(const TrapFrame& frame);
 
 // NMI and #MC, reached through the paranoid entry on their IST stacks.
 void nmi_handle(TrapFrame& frame);
+// Command line: nmi_log=N (the `lstar: nmi` line only for the first N NMIs
+// of each CPU; default all), nmi_ipi=R and seed=S (the injection below).
+void nmi_configure(const char* cmdline);
+// nmi_ipi=R: each CPU sends about R NMI IPIs a second to random other
+// online CPUs, from its timer tick; its xorshift state comes from seed= and
+// its number, so a run is repeatable. seed: once per CPU before its timer
+// runs; tick: every timer tick.
+void nmi_inject_seed(CpuLocal& cpu);
+void nmi_inject_tick(CpuLocal& cpu, u64 ticks_per_second);
 void mce_handle(TrapFrame& frame);
 
 // Per-CPU machine-check set-up (CR4.MCE, bank enables, stale status

@@ -2,9 +2,15 @@
 // error-reporting banks and CR4.MCE; #MC arrives through the paranoid entry
 // on IST2; corrected errors, which raise no #MC, are found by polling from
 // the LAPIC timer. Each event is logged as
-//   lstar: mce cpu=N bank=B status=0x... addr=0x... misc=0x... mcg_status=0x... source=exception|poll kind=corrected|uncorrected
-// A corrected error or a recoverable uncorrected one (no PCC, RIPV set) is
-// logged and the system goes on; anything else stops every CPU.
+//   lstar: mce cpu=N bank=B status=0x... addr=0x... misc=0x... mcg_status=0x... source=exception|poll|boot kind=corrected|uncorrected overflow=0|1
+// (overflow: the bank's OVER bit, an error was lost before this one was
+// read [SDM 3B 16.3.2.2]). A corrected error or a recoverable uncorrected
+// one (no PCC, RIPV set) is logged and the system goes on; anything else
+// stops every CPU. Each CPU polls its banks every 100 ms from its own timer
+// tick and reads and clears a bank in one pass with interrupts off, so an
+// error is logged once (banks are per CPU in the emulators lstar runs on;
+// a bank shared by several CPUs on real hardware would be seen by each).
+// Per-CPU counters: mce_corrected (polled), mce_recovered (#MC survived).
 #include "arch/x86_64/cpu/features.h"
 #include "arch/x86_64/cpu/interrupts.h"
 #include "arch/x86_64/cpu/io.h"
@@ -29,6 +35,7 @@ constexpr u32 mc_addr(u32 bank) { return 0x402 + 4 * bank; }
 constexpr u32 mc_misc(u32 bank) { return 0x403 + 4 * bank; }
 
 constexpr u64 kStatusVal = 1ull << 63;
+constexpr u64 kStatusOver = 1ull << 62;
 constexpr u64 kStatusUc = 1ull << 61;
 constexpr u64 kStatusMiscv = 1ull << 59;
 constexpr u64 kStatusAddrv = 1ull << 58;
@@ -46,10 +53,14 @@ u64 log_bank(u32 bank, u64 status, u64 mcg_status, const char* source) {
     u64 addr = (status & kStatusAddrv) ? rdmsr(mc_addr(bank)) : 0;
     u64 misc = (status & kStatusMiscv) ? rdmsr(mc_misc(bank)) : 0;
     CpuLocal& c = this_cpu();
-    klog::report("mce", "cpu=%u bank=%u status=0x%lx addr=0x%lx misc=0x%lx mcg_status=0x%lx source=%s kind=%s",
-                 c.cpu_id, bank, status, addr, misc, mcg_status, source,
-                 (status & kStatusUc) ? "uncorrected" : "corrected");
+    // Cleared before the line: printing takes long, and a new error in this
+    // bank meanwhile must not be cleared unseen.
     wrmsr(mc_status(bank), 0);
+    klog::report("mce",
+                 "cpu=%u bank=%u status=0x%lx addr=0x%lx misc=0x%lx mcg_status=0x%lx source=%s kind=%s overflow=%d",
+                 c.cpu_id, bank, status, addr, misc, mcg_status, source,
+                 (status & kStatusUc) ? "uncorrected" : "corrected", (status & kStatusOver) ? 1 : 0);
+    if (!(status & kStatusUc) && source[0] == 'p') __atomic_fetch_add(&c.mce_corrected, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&c.mce_count, 1, __ATOMIC_RELEASE);  // after the line: tests wait for it
     return status;
 }
@@ -101,6 +112,7 @@ void mce_handle(TrapFrame& f) {
         fatal = true;
     }
     if (!fatal) {
+        __atomic_fetch_add(&this_cpu().mce_recovered, 1, __ATOMIC_RELAXED);
         klog::report("mce recovered", "cpu=%u rip=0x%lx mcg_status=0x%lx", cpu, f.rip, mcg);
         return;
     }

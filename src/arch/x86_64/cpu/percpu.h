@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "arch/x86_64/cpu/gdt.h"
+#include "lib/abi/stats.h"
 #include "lib/kstd/types.h"
 
 namespace x86 {
@@ -47,6 +48,15 @@ struct alignas(64) CpuLocal {
     u64 remote_calls;    // remote calls run here for other CPUs
     u64 tlb_flushes;     // shootdown invalidations done here for other CPUs
     void* address_space; // the AddressSpace in CR3
+
+    // cpu_stats counters (lib/abi/stats.h), each written only by this CPU.
+    u64 shootdowns;          // TLB shootdowns started here that needed other CPUs
+    u64 nmi_places[abi::kNmiPlaces];  // NMIs by landing place
+    u64 nmi_wrong_gs;        // NMIs whose GS did not fit the landing place
+    u64 nmi_ipis_sent;       // NMI IPIs sent by the nmi_ipi= injection
+    u64 nmi_rng;             // its xorshift state (0: injection off)
+    u64 mce_corrected;       // corrected errors found by polling
+    u64 mce_recovered;       // machine-check exceptions survived
 
     // Watchdog: each CPU watches the next online CPU's timer ticks.
     u64 wd_seen_ticks;     // the watched CPU's tick count at the last check

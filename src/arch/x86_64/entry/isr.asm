@@ -61,7 +61,12 @@ isr_stub_%1:
     popfq
 %endmacro
 
-section .text
+; The entry and exit stubs, whose swapgs windows an NMI can land in, share
+; one section with syscall.asm's: the linker script brackets it with
+; __entry_text_start/__entry_text_end, and the NMI handler classifies a
+; landing RIP by that range (cpu/nmi_place.h). paranoid_common is not in it:
+; it runs with NMIs blocked.
+section .entry.text progbits alloc exec nowrite align=16
 align 16
 isr_common:
     test byte [rsp + STUB_CS], 3        ; from user mode?
@@ -86,6 +91,7 @@ trap_return:
     add rsp, TF_RIP - TF_VECTOR         ; drop vector and error code
     iretq
 
+section .text
 align 16
 paranoid_common:
     PUSH_GPRS
@@ -134,6 +140,7 @@ paranoid_common:
     add rsp, TF_RIP - TF_VECTOR
     iretq
 
+section .entry.text
 ; #DB arrives on its own IST stack (cpu/gdt.h says why).
 ;  - From user mode it is an ordinary exception: the stub moves its frame to
 ;    the thread's kernel stack, where the CPU would have put it without IST,

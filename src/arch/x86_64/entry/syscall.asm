@@ -20,7 +20,9 @@ default rel
 extern x86_syscall_dispatch
 extern trap_return
 
-section .text
+; In the stub section (see isr.asm): an NMI landing here is classified by
+; the range of .entry.text.
+section .entry.text progbits alloc exec nowrite align=16
 
 ; SYSCALL: RCX = return RIP, R11 = RFLAGS, RSP still the user's; CS/SS are
 ; the kernel's from IA32_STAR and RFLAGS has been masked by IA32_FMASK.
@@ -98,15 +100,23 @@ x86_sysenter_tf_end:
     mov rdx, [rsp + TF_RIP - TF_VECTOR]
     mov rcx, [rsp + TF_RSP - TF_VECTOR]
     cmp qword [rsp], 2
-    je .exit32
+    je x86_sysenter_exit32
+    ; An NMI between STI and SYSEXIT returns with IRETQ, which does not
+    ; restore STI's shadow: a timer interrupt could then land on SYSEXIT in
+    ; ring 0 with the user's GS. The NMI handler moves such a return back to
+    ; the STI with IF clear (nmi.cpp), so the shadow is taken again.
     push qword [rsp + TF_ERROR_CODE - TF_VECTOR]
     popfq
     swapgs
     sti
+global x86_sysexit64_insn
+x86_sysexit64_insn:
     o64 sysexit
-.exit32:
+x86_sysenter_exit32:
     push qword [rsp + TF_ERROR_CODE - TF_VECTOR]
     popfq
     swapgs
     sti
+global x86_sysexit32_insn
+x86_sysexit32_insn:
     o32 sysexit

@@ -25,8 +25,6 @@ void invalidate_here(void* arg) {
     this_cpu().tlb_flushes++;
 }
 
-
-
 }  // namespace
 
 void tlb_shootdown(u64 cpus, u64 virt) {
@@ -35,6 +33,8 @@ void tlb_shootdown(u64 cpus, u64 virt) {
     u64 others = cpus & ~self & smp::online_mask();
     if (!others) return;
     __atomic_fetch_add(&g_requests, 1, __ATOMIC_RELAXED);
+    // Preemption is off here (the space's lock), so this is our own block.
+    __atomic_fetch_add(&this_cpu().shootdowns, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&g_targets, kstd::popcount(others), __ATOMIC_RELAXED);
     smp::run_on_cpus(others, invalidate_here, &virt);
 }

@@ -22,6 +22,15 @@ public:
     PageTableError unmap(u64 virt, u64* phys_out = nullptr);
     PageTableError protect(u64 virt, PageFlags flags);
     PageTableError translate(u64 virt, Translation& out);
+    // Runs fn(table) with the space's lock held, so that several steps on
+    // one page (look, then unmap or replace) are one change to every other
+    // thread of the task. Each unmap/protect inside has finished its
+    // shootdown when it returns, so a frame taken out may be freed after.
+    template <typename F>
+    auto with_table(F fn) {
+        ksync::SpinGuard g(lock_);
+        return fn(table_);
+    }
 
     // Loads this address space on the calling CPU (interrupts off or not).
     void activate();

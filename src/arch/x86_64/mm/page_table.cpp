@@ -258,6 +258,44 @@ PageTableError PageTable::protect(u64 virt, PageFlags flags) {
     return PageTableError::kOk;
 }
 
+PageTableError PageTable::remap(u64 virt, u64 phys, PageFlags flags, u64* old_phys) {
+    if (!kstd::is_aligned(virt, kSmallPage) || !kstd::is_aligned(phys, kSmallPage)) return PageTableError::kMisaligned;
+    if (phys >= kPhysLimit) return PageTableError::kPhysTooLarge;
+    Walk w;
+    if (PageTableError e = find_leaf(virt, w); e != PageTableError::kOk) return e;
+    if (size_of(w.level) != PageSize::k4K) return PageTableError::kInsideLargePage;
+    if (PageTableError e = check_user(virt, flags); e != PageTableError::kOk) return e;
+    u64* leaf = w.entry[w.level];
+    if (has(flags, PageFlags::kUser)) grant_user(w);
+    if (old_phys != nullptr) *old_phys = *leaf & addr_mask(w.level);
+    // One store: another CPU's walk sees the old or the new frame, never a
+    // hole; its cached old translation goes with the invalidation below.
+    __atomic_store_n(leaf, phys | leaf_bits(flags, PageSize::k4K), __ATOMIC_RELEASE);
+    tlb_->invalidate(virt);
+    return PageTableError::kOk;
+}
+
+u64 PageTable::next_present(u64 virt, u64 end) const {
+    virt &= ~(kSmallPage - 1);
+    while (virt < end && valid() && is_canonical(virt)) {
+        u64* t = table(pml4_phys_);
+        u64 skip = 0;
+        for (int level = 4; level >= 1; --level) {
+            u64 e = t[index(virt, level)];
+            if ((e & kPresent) == 0) {
+                skip = u64{1} << (12 + 9 * (level - 1));  // what one entry of this level covers
+                break;
+            }
+            if (level == 1 || (level <= 3 && (e & kPageSize) != 0)) return virt;
+            t = table(e & kAddr4K);
+        }
+        u64 next = (virt & ~(skip - 1)) + skip;
+        if (next <= virt) break;  // wrapped past the top
+        virt = next;
+    }
+    return end;
+}
+
 PageTableError PageTable::translate(u64 virt, Translation& out) const {
     Walk w;
     if (PageTableError e = find_leaf(virt, w); e != PageTableError::kOk) return e;

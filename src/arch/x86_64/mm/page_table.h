@@ -102,7 +102,13 @@ public:
     PageTableError unmap(u64 virt, u64* phys_out = nullptr, PageSize* size_out = nullptr);
     // Replaces the permissions of the page that starts at `virt`.
     PageTableError protect(u64 virt, PageFlags flags);
+    // Points the 4 KiB page at `virt` to `phys` with `flags` in one entry
+    // write (the page stays present throughout); reports the old frame.
+    PageTableError remap(u64 virt, u64 phys, PageFlags flags, u64* old_phys);
     PageTableError translate(u64 virt, Translation& out) const;
+    // The lowest 4 KiB-aligned address in [virt, end) inside a present page,
+    // or `end`; skips a missing table whole (512 GiB, 1 GiB, 2 MiB at a time).
+    u64 next_present(u64 virt, u64 end) const;
 
     // Shares the upper half (PML4 entries 256..511) of `kernel`: every address
     // space sees the same kernel tables, so kernel mappings made below those

@@ -105,6 +105,7 @@ void timer_tick(TrapFrame&) {
     CpuLocal& c = this_cpu();
     c.timer_ticks++;
     if (c.timer_ticks % (kTimerHz / 10) == 0) mce_poll();  // corrected errors raise no #MC
+    nmi_inject_tick(c, kTimerHz);
     watchdog_check(c);
     run_tick_hook();
 }
@@ -114,6 +115,7 @@ void timer_tick(TrapFrame&) {
 void start_tick() { lapic::timer_periodic(kTimerHz, kVectorLapicTimer); }
 
 void init_this_cpu() {
+    nmi_inject_seed(this_cpu());
     lapic::init_cpu();
     start_tick();
     mce_init_cpu();

@@ -25,6 +25,7 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     using namespace x86;
     using smp::g_have_ioapic;
     bool force_xapic = cmdline::has_flag(info.cmdline, "xapic");
+    nmi_configure(info.cmdline);
     // idle=poll: idle CPUs spin (sti; pause) instead of halting. Under QEMU's
     // -icount a halted CPU can miss its wake-ups for a long time, which the
     // scheduler tests' fairness figures would show; polling avoids it.

@@ -206,6 +206,41 @@ TEST(PageTable, ProtectKeepsLargePageAndAddress) {
     CHECK_TRUE(tlb.calls == std::vector<u64>{kHigh});
 }
 
+TEST(PageTable, RemapSwapsTheFrameInPlace) {
+    LONGS_EQUAL(PageTableError::kOk, pt.map(kHigh, 0x5000, PageSize::k4K, PageFlags::kWritable));
+    tlb.calls.clear();
+    u64 old = 0;
+    LONGS_EQUAL(PageTableError::kOk, pt.remap(kHigh, 0x9000, PageFlags::kNoExecute, &old));
+    UNSIGNED_LONGS_EQUAL(0x5000, old);
+    Translation t = must_translate(kHigh + 7);
+    UNSIGNED_LONGS_EQUAL(0x9007, t.phys);
+    LONGS_EQUAL(PageFlags::kNoExecute, t.flags);
+    CHECK_TRUE(tlb.calls == std::vector<u64>{kHigh});
+}
+
+TEST(PageTable, RemapNeedsAMapped4KPage) {
+    u64 old = 0;
+    LONGS_EQUAL(PageTableError::kNotMapped, pt.remap(kHigh, 0x9000, PageFlags::kWritable, &old));
+    LONGS_EQUAL(PageTableError::kOk, pt.map(kHigh, 6 * k2M, PageSize::k2M, PageFlags::kWritable));
+    LONGS_EQUAL(PageTableError::kInsideLargePage, pt.remap(kHigh, 0x9000, PageFlags::kWritable, &old));
+    LONGS_EQUAL(PageTableError::kMisaligned, pt.remap(kHigh + 8, 0x9000, PageFlags::kWritable, &old));
+}
+
+TEST(PageTable, NextPresentSkipsMissingTables) {
+    constexpr u64 kEnd = 0x0000800000000000;
+    UNSIGNED_LONGS_EQUAL(kEnd, pt.next_present(0x10000, kEnd));
+    LONGS_EQUAL(PageTableError::kOk, pt.map(0x7F0000403000, 0x5000, PageSize::k4K, PageFlags::kUser));
+    LONGS_EQUAL(PageTableError::kOk, pt.map(0x400000, 6 * k2M, PageSize::k2M, PageFlags::kUser));
+    UNSIGNED_LONGS_EQUAL(0x400000, pt.next_present(0x10000, kEnd));
+    UNSIGNED_LONGS_EQUAL(0x401000, pt.next_present(0x401000, kEnd));  // inside the large page
+    UNSIGNED_LONGS_EQUAL(0x7F0000403000, pt.next_present(0x600000, kEnd));
+    UNSIGNED_LONGS_EQUAL(0x7F0000403000, pt.next_present(0x7F0000400000, kEnd));
+    UNSIGNED_LONGS_EQUAL(0x7F0000403000, pt.next_present(0x7F0000403000, 0x7F0000404000));
+    UNSIGNED_LONGS_EQUAL(0x7F0000403000, pt.next_present(0x7F0000403000, kEnd));
+    UNSIGNED_LONGS_EQUAL(kEnd, pt.next_present(0x7F0000404000, kEnd));
+    UNSIGNED_LONGS_EQUAL(0x7F0000402000, pt.next_present(0x7F0000401000, 0x7F0000402000));
+}
+
 TEST(PageTable, NoExecuteDroppedWithoutNx) {
     PageTable legacy = PageTable::create(mem, tlb, false);
     LONGS_EQUAL(PageTableError::kOk,
