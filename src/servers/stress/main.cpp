@@ -22,7 +22,12 @@
 // every thread did its W iterations, no thread ever ran outside its affinity
 // and every group's slowest sibling had reached 33% (or fair=N%) of W; 1 if a check failed;
 // 2 for a bad command line.
+//
+//   stress suite seconds=S seed=X [workloads=...]
+//       the SMP stress suite (suite.cpp): IPC, scheduler, memory, capability,
+//       entry-path and server-restart workloads at once on every CPU.
 #include "lib/user/lstar.h"
+#include "servers/stress/suite.h"
 
 namespace {
 
@@ -362,6 +367,8 @@ int main(int argc, char** argv) {
     if (streq(mode, "sched")) return sched_mode(ms);
     if (streq(mode, "work")) return work_mode(argc, argv, ms);
     if (streq(mode, "pingpong")) return pingpong_mode(argc, argv);
-    lstar::printf("stress: error usage: stress sched [ms=M] | stress work threads=N prio=P cpus=MASK [ms=M]\n");
+    if (streq(mode, "suite")) return suite_main(argc, argv);
+    lstar::printf("stress: error usage: stress sched [ms=M] | stress work threads=N prio=P cpus=MASK [ms=M] | "
+                  "stress suite seconds=S seed=X [workloads=ipc,sched,mem,caps,entry,victim]\n");
     return 2;
 }
