@@ -5,6 +5,12 @@
 #   make run       boot the ISO interactively: EMU=qemu|bochs SMP=4 CPU=intel|amd|MODEL
 #                  MEM=256 (MiB) CMDLINE="..." GDB=1 (qemu: gdbstub on :1234, CPUs halted)
 #   make test      unit tests and boot tests (tools/run-tests)
+#   make stress    every stress workload at once, then a per-CPU table and a
+#                  verdict (tools/stress): SECONDS=60 SMP=4 EMU=qemu|bochs
+#                  CPU=intel|amd SEED=N (default: random, printed)
+#                  NMI_RATE=100 (NMI IPIs per CPU per second, the kernel's
+#                  nmi_ipi=) and, QEMU only, HOST_NMI_RATE=50 (NMIs/s from
+#                  the host) MCE_RATE=0.8 (corrected machine checks/s)
 #   make clean     remove the build directory
 #
 # Packages are checked (and installed when missing) by tools/deps.sh.
@@ -16,6 +22,11 @@ CPU     ?= intel
 MEM     ?= 256
 CMDLINE ?=
 GDB     ?=
+SECONDS ?= 60
+SEED    ?=
+NMI_RATE ?= 100
+HOST_NMI_RATE ?= 50
+MCE_RATE ?= 0.8
 
 MESON_SETUP = meson setup $(BUILD) --cross-file cross/x86_64-lstar.ini
 ISO = $(BUILD)/lstar.iso
@@ -23,7 +34,11 @@ ISO = $(BUILD)/lstar.iso
 BOOT_ARGS = --emulator $(EMU) --smp $(SMP) --cpu $(CPU) --mem $(MEM) --timeout 0 \
             $(if $(CMDLINE),--cmdline '$(CMDLINE)') $(if $(GDB),--gdb)
 
-.PHONY: all build iso run test clean deps configure
+STRESS_ARGS = --emulator $(EMU) --smp $(SMP) --cpu $(CPU) --mem $(MEM) --seconds $(SECONDS) \
+              --nmi-rate $(NMI_RATE) --host-nmi-rate $(HOST_NMI_RATE) --mce-rate $(MCE_RATE) \
+              $(if $(SEED),--seed $(SEED))
+
+.PHONY: all build iso run test stress clean deps configure
 
 all: build
 
@@ -41,6 +56,9 @@ run: build
 
 test: build
 	tools/run-tests $(BUILD)
+
+stress: build
+	tools/stress $(STRESS_ARGS) $(ISO)
 
 clean:
 	rm -rf $(BUILD)
