@@ -703,7 +703,9 @@ u8 fast_call(Thread* me, arch::SyscallRequest& io, i64& result) {
     r->ipc.lock.unlock();
     me->ipc.lock.lock();
     ep->lock.unlock();
-    if (sched::switch_to(r, me->ipc.lock)) {
+    // switch_to() blocks us unconditionally: only while nothing completed
+    // our wait yet (a kill or timeout may have), or that wake-up is lost.
+    if (!me->ipc.done && sched::switch_to(r, me->ipc.lock)) {
         bump(my_stats().fast_calls);
         me->ipc.lock.lock();
     } else {
@@ -775,7 +777,10 @@ u8 fast_reply_recv(Thread* me, arch::SyscallRequest& io, i64& result) {
     queue_on(ep, ep->receivers, ep->receivers_tail, me);  // gives up our reference
     ep->lock.unlock();
     me->ipc.lock.lock();
-    if (sched::switch_to(woken, me->ipc.lock)) {
+    // Visible as a receiver since the unlock above: a sender on another CPU
+    // may have delivered to us already, and its wake-up found us running.
+    // Blocking now (switch_to does, unconditionally) would lose it.
+    if (!me->ipc.done && sched::switch_to(woken, me->ipc.lock)) {
         bump(my_stats().fast_replies);
         me->ipc.lock.lock();
     } else {

@@ -92,6 +92,29 @@ void print_cpus() {
 
 u32 live(const Workload& w) { return __atomic_load_n(&w.live, __ATOMIC_ACQUIRE); }
 
+// Where a stuck workload's threads are, from the kernel's thread list: one
+// `stress: stuck ...` line per thread of it that still exists.
+void report_stuck(const Workload& w) {
+    static abi::ThreadInfo infos[256];
+    const i64 n = lstar::sys::thread_list(infos, sizeof infos);
+    if (n < 0) return;
+    const i64 shown = n < i64(sizeof infos / sizeof infos[0]) ? n : i64(sizeof infos / sizeof infos[0]);
+    const i64 self_tid = lstar::thread_self();
+    u64 task = 0;
+    for (i64 k = 0; k < shown; ++k)
+        if (i64(infos[k].tid) == self_tid) task = infos[k].task_id;
+    for (u32 t = 0; t < w.tid_count; ++t) {
+        for (i64 k = 0; k < shown; ++k) {
+            const abi::ThreadInfo& ti = infos[k];
+            if (ti.task_id != task || i64(ti.tid) != w.tids[t] || ti.state == abi::kThreadDead) continue;
+            lstar::printf("stress: stuck workload=%s tid=%lu state=%s cpu=%u prio=%u switches=%lu\n", w.name,
+                          static_cast<unsigned long>(ti.tid),
+                          ti.state < 6 ? abi::kThreadStateNames[ti.state] : "?", ti.cpu, unsigned(ti.priority),
+                          static_cast<unsigned long>(ti.switches));
+        }
+    }
+}
+
 }  // namespace
 
 i64 spawn(Workload& w, ThreadFn fn, u64 arg, u32 index, u32 priority, u64 affinity, void* mem, bool keep) {
@@ -213,7 +236,10 @@ int suite_main(int argc, char** argv) {
     for (u32 i = 0; i < kWorkloadCount; ++i) {
         if (!on[i]) continue;
         kWorkloads[i].report(stuck[i]);
-        if (stuck[i]) fail("%s stuck threads=%u", ws[i].name, live(ws[i]));
+        if (stuck[i]) {
+            report_stuck(ws[i]);
+            fail("%s stuck threads=%u", ws[i].name, live(ws[i]));
+        }
     }
     const bool pass = g_reason_len == 0;
     if (pass) {
