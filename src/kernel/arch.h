@@ -23,6 +23,10 @@ void cpu_init_boot();
 // This CPU's number: 0 is the boot CPU, APs are numbered in MADT order.
 // Valid from cpu_init_boot() on (the per-CPU block is reached through GS).
 u32 cpu_id();
+// The thread running on this CPU (what context_switch last installed), read
+// in one GS-relative load: code that may be preempted and migrated cannot
+// pair one CPU's number with another CPU's thread this way.
+void* current_thread();
 // CPUs online so far (1 until the APs are started).
 u32 cpu_count();
 

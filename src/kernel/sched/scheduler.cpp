@@ -410,7 +410,10 @@ const char* state_name(ThreadState s) {
 
 bool started() { return g_started; }
 
-Thread* current() { return g_cpu[arch::cpu_id()].current; }
+// Not g_cpu[cpu_id()].current: a preemptible caller could move to another
+// CPU between the two reads and get that CPU's thread (an idle thread, in
+// the fuzzer's crash in the IPC fast path).
+Thread* current() { return static_cast<Thread*>(arch::current_thread()); }
 
 CpuStats cpu_stats(u32 cpu) { return g_cpu[cpu].stats; }
 

@@ -135,4 +135,11 @@ namespace arch {
 
 u32 cpu_id() { return x86::g_gs_ready ? x86::this_cpu().cpu_id : 0; }
 
+void* current_thread() {
+    if (!x86::g_gs_ready) return x86::cpu_local(0).current;
+    void* t;
+    asm volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(offsetof(x86::CpuLocal, current)));
+    return t;
+}
+
 }  // namespace arch
