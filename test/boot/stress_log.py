@@ -45,7 +45,7 @@ def manifest(seconds, seed, workloads=WORKLOADS, suite=None):
         "# A stress run: the victim server, the suite, fuzz and stress32.",
         "server names prio=20",
         "  endpoint names at=2",
-        'server victim program=svctest args="svctest server"',
+        'server victim program=svctest prio=18 args="svctest server"',
         "  endpoint svc at=2",
         f'server stress privileged restart=no args="stress suite seconds={seconds} seed={seed:#x}{only}"',
         "  give victim.svc rights=s at=4",

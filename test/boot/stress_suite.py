@@ -22,7 +22,7 @@ def manifest(seconds, workloads=None, seed=SEED):
     text = (
         "server names prio=20\n"
         "  endpoint names at=2\n"
-        'server victim program=svctest args="svctest server"\n'
+        'server victim program=svctest prio=18 args="svctest server"\n'
         "  endpoint svc at=2\n"
         f'server stress privileged restart=no args="stress suite seconds={seconds} seed={seed:#x}{extra}"\n'
         "  give victim.svc rights=s at=4\n"

@@ -16,7 +16,7 @@ struct CSpace;
 
 namespace task {
 
-constexpr u32 kMaxThreads = 64;  // threads a task may have at once
+constexpr u32 kMaxThreads = 128;  // threads a task may have at once
 
 // Where vm_alloc starts: far above any 64-bit program, and for a 32-bit task
 // at 1 GiB, between the program (linked at 4 MiB or 128 MiB) and its stack.

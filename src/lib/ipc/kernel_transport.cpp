@@ -25,8 +25,8 @@ namespace {
 // The initial stack of a task: 16 pages below abi::kStackTop64
 // (docs/tasks.md §1).
 constexpr u64 kMainStackBytes = 16 * 4096;
-// A task has at most 64 threads at a time (docs/tasks.md: Task::slots).
-constexpr u32 kMaxThreads = 64;
+// A task has at most 128 threads at a time (docs/tasks.md: Task::slots).
+constexpr u32 kMaxThreads = 128;
 
 struct ThreadBuffer {
     u64 tid;  // 0: free (buffer, if any, kept for reuse)

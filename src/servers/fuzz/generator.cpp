@@ -323,7 +323,13 @@ void Generator::window_range(CallSpec& c) {
     const u64 pages = layout_.window_bytes / kPage;
     u64 page = rng_.below(pages);
     u64 addr = layout_.window + page * kPage;
-    u64 bytes = 1 + rng_.below((pages - page) * kPage);
+    // Mostly a few pages: each mapped page costs a frame and a clear, and
+    // each replaced or unmapped one a TLB shootdown that takes milliseconds
+    // under emulation; now and then up to the rest of the window.
+    const u64 room = (pages - page) * kPage;
+    u64 span = rng_.one_in(32) ? 256 * kPage : rng_.one_in(8) ? 64 * kPage : 4 * kPage;
+    if (span > room) span = room;
+    u64 bytes = 1 + rng_.below(span);
     if (rng_.one_in(2)) bytes = (bytes + kPage - 1) & ~(kPage - 1);
     switch (rng_.below(12)) {
     case 0: addr += 1 + rng_.below(kPage - 1); c.certain_error = true; break;

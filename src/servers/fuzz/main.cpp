@@ -15,7 +15,7 @@
 // thread it started came back.
 //
 // Each worker's calls are a pure function of (seed, worker index): a run
-// prints its seed and a fingerprint of each worker's first 1000 calls, and
+// prints its seed and a fingerprint of each worker's first 256 calls, and
 // `seed=` the same value replays them.
 //
 // Output (key=value records; test/boot/fuzz.py reads them):

@@ -14,7 +14,7 @@ constexpr u32 kMaxWorkers = 48;
 constexpr u32 kMaxCpus = 64;
 constexpr u64 kScratchBytes = 8192;
 constexpr u64 kChildStackBytes = 4096;
-constexpr u32 kHashedCalls = 1000;  // the per-thread fingerprint covers these
+constexpr u32 kHashedCalls = 256;  // the per-thread fingerprint covers these
 constexpr u8 kGuardByte = 0xA5;
 // The vm_* fuzz window: nothing of the fuzzer's is there.
 constexpr u64 kWindow = 0x0000300000000000ull;

@@ -81,7 +81,8 @@ void client(ThreadCtx& ctx) {
     const u32 i = u32(ctx.arg);
     const u64 slot = kSlotFirstClient + i;
     u64 w[abi::kMaxWords];
-    while (!stopping()) {
+    for (u64 calls = 1; !stopping(); ++calls) {
+        if (calls % kIpcBurst == 0) lstar::sleep_ns(kIpcPauseNs);
         const u64 s1 = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
         w[0] = slot;
         u32 n = 0, label = 0;
@@ -111,11 +112,11 @@ bool caps_start(Workload& w) {
     if (ep < 0) return false;
     g_ep = u64(ep);
     g_client_count = g_run.cpus < kMaxClients ? g_run.cpus : kMaxClients;
-    bool ok = spawn(w, server, 0, 0, kBusyPriority, all_cpus()) >= 0;
+    bool ok = spawn(w, server, 0, 0, ipc_priority(), all_cpus()) >= 0;
     ok = spawn(w, churner, 0, 1, kWakerPriority, all_cpus()) >= 0 && ok;
     for (u32 i = 0; i < g_client_count; ++i) {
         __atomic_fetch_add(&g_clients_live, 1, __ATOMIC_RELAXED);
-        if (spawn(w, client, i, 2 + i, kBusyPriority, cpu_bit(i)) < 0) {
+        if (spawn(w, client, i, 2 + i, ipc_priority(), cpu_bit(i)) < 0) {
             __atomic_fetch_sub(&g_clients_live, 1, __ATOMIC_RELAXED);
             ok = false;
         }

@@ -6,7 +6,7 @@
 //     so every (a, b) pair is covered;
 //   - many to one: the fourth call of each of those clients, one per CPU,
 //     goes to one more server (sharing the clients keeps the task within
-//     the kernel's 64 threads on 8 CPUs);
+//     the kernel's 128 threads on 8 CPUs);
 //   - a chain: a client calls S1, which forwards each message to S2, which
 //     forwards it to S3; each answers the one above after checking the
 //     answer from below.
@@ -118,6 +118,7 @@ void client(ThreadCtx& ctx) {
     const u32 depth = c.kind == kChain ? 3 : 1;
     u64 msg[abi::kMaxWords], sent[abi::kMaxWords];
     for (u64 seq = 1; !stopping(); ++seq) {
+        if (seq % kIpcBurst == 0) lstar::sleep_ns(kIpcPauseNs);
         const u32 n = rng.below(16) == 0 ? u32(5 + rng.below(28)) : 4;
         msg[0] = c.id;
         msg[1] = seq;
@@ -152,7 +153,7 @@ bool add_server(Workload& w, Server& s, u32 cpu, u32 index, u64 next_ep = 0) {
     if (ep < 0) return false;
     s.ep = u64(ep);
     s.next_ep = next_ep;
-    return spawn(w, serve, reinterpret_cast<uptr>(&s), index, kBusyPriority, cpu_bit(cpu)) >= 0;
+    return spawn(w, serve, reinterpret_cast<uptr>(&s), index, ipc_priority(), cpu_bit(cpu)) >= 0;
 }
 
 bool add_client(Workload& w, ClientKind kind, u32 cpu) {
@@ -160,7 +161,7 @@ bool add_client(Workload& w, ClientKind kind, u32 cpu) {
     c = Client{g_client_count, cpu, kind, 0, 0, 0, 0, 0, 0, 0};
     g_client_count++;
     __atomic_fetch_add(&g_clients_live, 1, __ATOMIC_RELAXED);
-    if (spawn(w, client, reinterpret_cast<uptr>(&c), 100 + c.id, kBusyPriority, cpu_bit(cpu)) >= 0) return true;
+    if (spawn(w, client, reinterpret_cast<uptr>(&c), 100 + c.id, ipc_priority(), cpu_bit(cpu)) >= 0) return true;
     __atomic_fetch_sub(&g_clients_live, 1, __ATOMIC_RELAXED);
     return false;
 }

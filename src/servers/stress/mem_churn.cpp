@@ -20,6 +20,13 @@
 namespace stress {
 namespace {
 
+// Every round's shootdowns stop each CPU the address space is live on, and
+// under emulation each costs milliseconds that grow with the CPU count: a
+// round back to back with the next took the rest of the suite's IPC down to
+// a few messages a second on 8 CPUs. A pause proportional to the CPUs
+// keeps shootdowns flowing all the time without drowning everything else.
+void pause_between_rounds() { lstar::sleep_ns(200'000ull * g_run.cpus); }
+
 constexpr u32 kRegions = 2;
 constexpr u32 kScratchPages = 8;
 constexpr usize kPage = 4096;
@@ -68,7 +75,7 @@ void writer(ThreadCtx& ctx) {
         write_record(r.page, gen, !replace);
         __atomic_store_n(&r.published, gen, __ATOMIC_RELEASE);
         bump(g_generations);
-        lstar::yield();  // each round's shootdowns take long: let others run
+        pause_between_rounds();
     }
 }
 
@@ -139,7 +146,7 @@ void churner(ThreadCtx&) {
         if (!unmap_ok && !protect_ok) {
             lstar::sleep_ns(10'000'000);
         } else {
-            lstar::yield();
+            pause_between_rounds();
         }
     }
 }

@@ -21,9 +21,19 @@ constexpr u32 kMaxCpus = 64;
 // message does not wait long behind them. (They cannot sit a level lower:
 // on one CPU some thread of the level above is always ready.) The threads
 // that mostly sleep sit one level above, so that they run as they wake.
+//
+// The IPC threads (storm, capability churn, victim client) sit above both:
+// a woken server or client otherwise waits behind every CPU-bound thread of
+// the machine (the fuzzer's and stress32's included) for a slice each, and
+// a full run managed a few dozen calls in 20 s. They block on every call;
+// clients also sleep briefly every kIpcBurst calls, so that a client and
+// server on one CPU cannot take it from the pinned threads for good.
 constexpr u32 kSpinPriority = abi::kDefaultPriority;
 constexpr u32 kBusyPriority = abi::kDefaultPriority;
-constexpr u32 kWakerPriority = abi::kDefaultPriority + 1;
+constexpr u32 kIpcPriority = abi::kDefaultPriority + 2;
+constexpr u32 kWakerPriority = abi::kDefaultPriority + 3;
+constexpr u64 kIpcBurst = 16;
+constexpr u64 kIpcPauseNs = 100'000;
 
 struct Run {
     u64 seconds;
@@ -32,6 +42,11 @@ struct Run {
     u64 start_ns;
 };
 extern Run g_run;
+
+// kIpcPriority on more than one CPU. On one CPU some IPC thread is always
+// ready, so a level above would leave the rest no time at all; there every
+// thread shares one level.
+inline u32 ipc_priority() { return g_run.cpus > 1 ? kIpcPriority : kBusyPriority; }
 
 // Set by main when the run's time is up; every workload loop polls it.
 extern u32 g_stop;

@@ -118,7 +118,7 @@ void killer(ThreadCtx& ctx) {
 }  // namespace
 
 bool victim_start(Workload& w) {
-    bool ok = spawn(w, client, 0, 0, kBusyPriority, all_cpus()) >= 0;
+    bool ok = spawn(w, client, 0, 0, ipc_priority(), all_cpus()) >= 0;
     return spawn(w, killer, 0, 1, kWakerPriority, all_cpus()) >= 0 && ok;
 }
 
