@@ -1,10 +1,11 @@
 """Boot cases of init's manifest and the servers it starts: a server killed
 in the middle of calls and restarted, a malformed manifest, and the base
-system of the ISO (names, console, timer, hello_server, shell)."""
+system of the ISO (names, console, timer, hello_server, shell), the shell
+running the stress suite included."""
 import os
 import re
 
-from lib import FAIL, PASS, Case, check_status, check_verdict, require
+from lib import FAIL, PASS, Case, check_status, check_verdict, parse_value, require
 from sched import user_records
 
 _MANIFESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "manifests")
@@ -181,4 +182,85 @@ def check_shell(cpus):
 CASES += [
     Case("qemu-shell-4cpu", ["--smp", "4"] + SHELL_SCRIPT, check_shell(4)),
     Case("qemu-shell-2cpu-amd", ["--smp", "2", "--cpu", "amd"] + SHELL_SCRIPT, check_shell(2)),
+]
+
+
+# --- The shell's `stress`: the stress suite started from the console -------
+
+STRESS_SECONDS = 3
+STRESS_SEED = 0x5EED
+
+# The suite's records reach the console through the kernel log, after the
+# shell's own `ended` line as often as before it. The kernel's task-exit
+# line of the suite comes after all of them, however the suite ended: an
+# empty line then brings a prompt for shutdown.
+SHELL_STRESS_SCRIPT = [
+    "--send", rf"lstar> $=>stress {STRESS_SECONDS} seed={STRESS_SEED:#x}\r",
+    "--send", r"^lstar: task-exit task=stress\b=>\r",
+    "--send", r"lstar> $=>shutdown\r",
+]
+
+# A console line may follow the prompt, which has no newline.
+_PROMPTS = r"(?:^|lstar> )"
+_STARTED_RE = re.compile(_PROMPTS + r"stress: started task=(\d+) seconds=(\d+) seed=(0x[0-9a-f]+)$")
+_ENDED_RE = re.compile(_PROMPTS + r"stress: task (\d+) ended status=(0x[0-9a-f]+) verdict=(\w+)$")
+_SUITE_RE = re.compile(_PROMPTS + r"stress: (suite start|suite done|cpu=\d+) (.*)$")
+
+
+def shell_stress_lines(boot, regex):
+    return [m.groups() for m in (regex.search(l.strip()) for l in boot.lines) if m]
+
+
+def check_shell_stress(cpus):
+    def check(boot):
+        check_status(boot, PASS)
+        check_verdict(boot, "pass")
+        shut = boot.record("shutdown", ("task", "pass"))
+        require(shut["task"] == "shell" and shut["pass"] == 1, f"shutdown: {shut}")
+        require(not any(re.search(r"init: (started|spawn) stress\b", l) for l in boot.lines),
+                "init started the stress module itself (it is `nostart`)")
+        started = shell_stress_lines(boot, _STARTED_RE)
+        require(len(started) == 1, f"{len(started)} `stress: started` lines, expected 1")
+        task, seconds, seed = int(started[0][0]), int(started[0][1]), int(started[0][2], 16)
+        require(seconds == STRESS_SECONDS and seed == STRESS_SEED,
+                f"the shell started the suite for {seconds} s with seed {seed:#x}, "
+                f"asked for {STRESS_SECONDS} s with {STRESS_SEED:#x}")
+        ended = shell_stress_lines(boot, _ENDED_RE)
+        require(len(ended) == 1, f"{len(ended)} `stress: task N ended` lines, expected 1")
+        require(int(ended[0][0]) == task, f"the shell started task {task} and saw task {ended[0][0]} end")
+        require(int(ended[0][1], 16) == 0 and ended[0][2] == "pass",
+                f"the suite ended with status {ended[0][1]} verdict={ended[0][2]}, expected 0x0 and pass")
+        # The kernel's own account of the task the shell named.
+        starts = [r for r in boot.records("task-start") if r.get("task") == "stress"]
+        require([r.get("id") for r in starts] == [task], f"the kernel started stress tasks "
+                f"{[r.get('id') for r in starts]}, the shell reported {task}")
+        exits = [r for r in boot.records("task-exit") if r.get("id") == task]
+        require(len(exits) == 1 and exits[0].get("status") == 0, f"task-exit of task {task}: {exits}")
+        # The suite's records: its parameters, a line per CPU, its verdict.
+        suite = {}
+        for topic, rest in shell_stress_lines(boot, _SUITE_RE):
+            values = {k: parse_value(v) for k, v in re.findall(r"(\w+)=(\S+)", rest)}
+            if topic.startswith("cpu="):
+                values["cpu"] = int(topic[len("cpu="):])
+                suite.setdefault("cpu", []).append(values)
+            else:
+                suite.setdefault(topic, []).append(values)
+        start = suite.get("suite start", [])
+        require(len(start) == 1, f"{len(start)} `stress: suite start` lines, expected 1")
+        require(start[0].get("seconds") == STRESS_SECONDS and start[0].get("seed") == STRESS_SEED
+                and start[0].get("cpus") == cpus, f"suite start: {start[0]}")
+        done = suite.get("suite done", [])
+        require(len(done) == 1, f"{len(done)} `stress: suite done` lines, expected 1")
+        require(done[0].get("verdict") == "pass", f"suite done: {done[0]}")
+        per_cpu = suite.get("cpu", [])
+        require(sorted(r["cpu"] for r in per_cpu) == list(range(cpus)),
+                f"`stress: cpu=N` lines for CPUs {sorted(r['cpu'] for r in per_cpu)}, expected 0..{cpus - 1}")
+        for r in per_cpu:
+            require(r.get("sent", 0) > 0 and r.get("sent") == r.get("verified"),
+                    f"cpu {r['cpu']}: sent={r.get('sent')} verified={r.get('verified')}")
+    return check
+
+
+CASES += [
+    Case("qemu-shell-stress-2cpu", ["--smp", "2"] + SHELL_STRESS_SCRIPT, check_shell_stress(2), timeout=60),
 ]

@@ -24,6 +24,8 @@
 //   expect=killed    expected to be killed by the kernel (status >= kStatusKilled)
 //   expect=badimage  expected not to load: spawn fails with -abi::kBadImage
 //   bus              gets init's bus endpoint in slot 1 (start_on_bus)
+//   nostart          not started: the module is there for another task to
+//                    start (the shell's `stress` command)
 // plus whatever the program itself reads from its argv.
 //
 // Output (one line each):
@@ -171,7 +173,7 @@ int main(int argc, char** argv) {
     }
 
     for (usize m = 0; m < module_count; ++m) {
-        if (used[m]) continue;
+        if (used[m] || lstar::arg_flag(modules[m].string, "nostart")) continue;
         const u64 index = modules[m].index;
         const char* line = modules[m].string;
         Child& c = children[count++];

@@ -2,6 +2,7 @@
 #include "servers/shell/commands.h"
 
 #include "lib/format.h"
+#include "lib/kstd/string.h"
 
 namespace shell {
 
@@ -50,11 +51,11 @@ bool is(const Word& w, const char* s) {
 
 int quote_len(const Word& w) { return w.len < kQuoteMax ? static_cast<int>(w.len) : kQuoteMax; }
 
-// A task id: decimal or 0x hex, no sign, fits in 64 bits, not 0.
-bool parse_task(const Word& w, u64& out) {
+// A number: decimal, or 0x hex if `hex`; no sign, fits in 64 bits.
+bool parse_u64(const Word& w, bool hex, u64& out) {
     u64 base = 10;
     usize i = 0;
-    if (w.len > 2 && w.text[0] == '0' && (w.text[1] == 'x' || w.text[1] == 'X')) {
+    if (hex && w.len > 2 && w.text[0] == '0' && (w.text[1] == 'x' || w.text[1] == 'X')) {
         base = 16;
         i = 2;
     }
@@ -70,7 +71,14 @@ bool parse_task(const Word& w, u64& out) {
         if (v > (~u64{0} - d) / base) return false;
         v = v * base + d;
     }
-    if (v == 0) return false;
+    out = v;
+    return true;
+}
+
+// A task id: decimal or 0x hex, not 0.
+bool parse_task(const Word& w, u64& out) {
+    u64 v = 0;
+    if (!parse_u64(w, true, v) || v == 0) return false;
     out = v;
     return true;
 }
@@ -135,6 +143,42 @@ Command kill(const Words& w) {
     return c;
 }
 
+bool all_digits(const Word& w) {
+    for (usize i = 0; i < w.len; ++i) {
+        if (w.text[i] < '0' || w.text[i] > '9') return false;
+    }
+    return w.len > 0;
+}
+
+// stress [SECONDS] [seed=N], in either order, each at most once.
+Command stress(const Words& w) {
+    constexpr const char* kUsage = "usage: stress [SECONDS] [seed=N]";
+    if (w.count > 3) return bad(kUsage);
+    Command c;
+    c.kind = Kind::kStress;
+    bool has_seconds = false;
+    for (usize i = 1; i < w.count; ++i) {
+        const Word& word = w.word[i];
+        constexpr usize kSeedKey = 5;  // "seed="
+        if (word.len >= kSeedKey && kstd::strncmp(word.text, "seed=", kSeedKey) == 0) {
+            if (c.has_seed) return bad(kUsage);
+            const Word value{word.text + kSeedKey, word.len - kSeedKey};
+            if (!parse_u64(value, true, c.seed)) return bad("stress: bad seed ", value, " (decimal or 0x hex)");
+            c.has_seed = true;
+        } else if (all_digits(word)) {
+            if (has_seconds) return bad(kUsage);
+            if (!parse_u64(word, false, c.seconds) || c.seconds == 0 || c.seconds > kStressMaxSeconds) {
+                return bad("stress: bad SECONDS ", word, " (1..3600)");
+            }
+            has_seconds = true;
+        } else {
+            return bad(kUsage);
+        }
+    }
+    if (!has_seconds) c.seconds = kStressDefaultSeconds;
+    return c;
+}
+
 }  // namespace
 
 Command parse(const char* line, usize len) {
@@ -146,7 +190,7 @@ Command parse(const char* line, usize len) {
     if (is(name, "cpus")) return bare(Kind::kCpus, w, "usage: cpus");
     if (is(name, "trace")) return trace(w);
     if (is(name, "kill")) return kill(w);
-    if (is(name, "stress")) return bare(Kind::kStress, w, "usage: stress");
+    if (is(name, "stress")) return stress(w);
     if (is(name, "bench")) return bare(Kind::kBench, w, "usage: bench");
     if (is(name, "shutdown")) return bare(Kind::kShutdown, w, "usage: shutdown");
     return bad("unknown command ", name, " (help lists the commands)");

@@ -8,7 +8,14 @@
 //
 // Capabilities (shell_protocol.h): the console's endpoint in slot 4, or
 // else "console" looked up through names (slot 1); init's control endpoint
-// in slot 5 for `kill`. It must run privileged (ipc_stats, trace).
+// in slot 5 for `kill`. It must run privileged (ipc_stats, trace; and
+// module_info, task_create_args and task_wait for `stress`).
+//
+// `stress` starts the boot module whose string's first word is `stress`
+// as a privileged task (the suite reads per-CPU counters with cpu_stats)
+// with the command line of format_stress_args, and waits for it: the shell
+// takes no input until the suite has ended (S seconds and a few more). The
+// suite's own records reach the console through the kernel log.
 //
 // Output: `shell: ready console=SLOT` in the kernel log, then the prompt
 // `lstar> ` on the console; `shell: no console error=E` (exit status 1) if
@@ -40,6 +47,10 @@ constexpr u64 kLookupPauseNs = 10'000'000;
 // init answers a kill at once; a shell waiting longer is better off
 // telling the user.
 constexpr u64 kInitTimeoutNs = 5'000'000'000;
+// Boot modules looked at for `stress`; module_info answers kNotFound past
+// the last one.
+constexpr u64 kMaxModules = 256;
+constexpr const char* kStressProgram = "stress";
 
 // Large, and needed one at a time: not on the stack.
 abi::ThreadInfo g_threads[kMaxThreads];
@@ -113,6 +124,57 @@ void kill(const Command& c, Out& out) {
     format_kill(task, r, out);
 }
 
+// The index of the boot module whose string's first word is `stress`, or
+// -abi::kNotFound.
+i64 find_stress_module() {
+    const usize n = kstd::strlen(kStressProgram);
+    for (u64 index = 0; index < kMaxModules; ++index) {
+        char line[64];
+        const i64 r = lstar::sys::module_info(index, line, sizeof(line));
+        if (r == -abi::kNotFound) break;
+        if (r < 0) continue;
+        line[static_cast<usize>(r) < sizeof(line) ? r : sizeof(line) - 1] = '\0';
+        const char* s = line;
+        while (*s == ' ') ++s;
+        if (kstd::strncmp(s, kStressProgram, n) == 0 && (s[n] == '\0' || s[n] == ' ')) return static_cast<i64>(index);
+    }
+    return -abi::kNotFound;
+}
+
+// Starts the stress suite, tells the console, waits for it to end. The
+// "started" line is written at once: the rest of `out` comes after the wait.
+i64 stress(const Command& c, Out& out, console::Client& tty) {
+    const u64 seed = c.has_seed ? c.seed : lstar::time_ns();
+    const i64 module = find_stress_module();
+    if (module < 0) {
+        format_stress_failed("module", module, out);
+        return 0;
+    }
+    char args[160];
+    Out line(args, sizeof(args));
+    format_stress_args(c.seconds, seed, line);
+    const i64 task = lstar::sys::task_create_args(static_cast<u64>(module), abi::kAnySlot, args, line.length());
+    if (task < 0) {
+        format_stress_failed("create", task, out);
+        return 0;
+    }
+    const u64 cap = static_cast<u64>(task);
+    const i64 id = lstar::sys::task_start(cap, abi::kDefaultPriority, ~u64{0}, abi::kTaskPrivileged);
+    if (id < 0) {
+        format_stress_failed("start", id, out);
+        lstar::sys::task_kill(cap, abi::kStatusKilled);
+        lstar::sys::cap_delete(cap);
+        return 0;
+    }
+    format_stress_started(static_cast<u64>(id), c.seconds, seed, out);
+    const i64 r = tty.write(out.text(), out.length());
+    out.clear();
+    const i64 status = lstar::sys::task_wait(static_cast<u64>(id));
+    lstar::sys::cap_delete(cap);
+    format_stress_ended(static_cast<u64>(id), status, out);
+    return r < 0 ? r : 0;
+}
+
 void run(const Command& c, Out& out) {
     switch (c.kind) {
     case Kind::kEmpty: break;
@@ -121,7 +183,7 @@ void run(const Command& c, Out& out) {
     case Kind::kCpus: cpus(out); break;
     case Kind::kTrace: trace(c, out); break;
     case Kind::kKill: kill(c, out); break;
-    case Kind::kStress:
+    case Kind::kStress: break;  // main: it writes to the console while it waits
     case Kind::kBench: format_not_built(c.kind, out); break;
     case Kind::kShutdown: lstar::shutdown(true);
     case Kind::kBad: out.printf("%s\n", c.message); break;
@@ -167,8 +229,11 @@ int main(int, char**) {
         r = read_line(tty, line, sizeof(line), too_long);
         if (r < 0) break;
         Out out(g_report, sizeof(g_report));
+        const Command c = too_long ? Command{} : parse(line, static_cast<usize>(r));
         if (too_long) out.printf("line too long (at most %zu characters)\n", kLineSize - 2);
-        else run(parse(line, static_cast<usize>(r)), out);
+        else if (c.kind == Kind::kStress) r = stress(c, out, tty);
+        else run(c, out);
+        if (r < 0) break;
         if (out.length() > 0) r = tty.write(out.text(), out.length());
         if (r >= 0 && out.truncated()) r = tty.write("\n(output cut short)\n");
     }

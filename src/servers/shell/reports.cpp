@@ -50,7 +50,10 @@ void format_help(Out& out) {
         .printf("                          misses by reason\n")
         .printf("  trace on|off [TASK-ID]  log the system calls of a task (default: this shell)\n")
         .printf("  kill TASK-ID|NAME       ask init to end a task (it restarts servers)\n")
-        .printf("  stress                  the stress suites\n")
+        .printf("  stress [SECONDS] [seed=N]\n")
+        .printf("                          run the stress suite for SECONDS (1..3600, default %lu) with\n",
+                static_cast<unsigned long>(kStressDefaultSeconds))
+        .printf("                          seed N (default: the clock) and wait for its verdict\n")
         .printf("  bench                   the benchmarks\n")
         .printf("  shutdown                power the machine off (QEMU exits, verdict pass)\n");
 }
@@ -138,9 +141,37 @@ void format_trace(bool on, bool has_task, u64 task, i64 result, Out& out) {
                result == -abi::kPermission ? " (the shell must run privileged)" : "");
 }
 
-void format_not_built(Kind kind, Out& out) {
-    const char* what = kind == Kind::kStress ? "the stress suites are" : "the benchmarks are";
-    out.printf("%s: %s not built yet\n", kind_name(kind), what);
+void format_not_built(Kind kind, Out& out) { out.printf("%s: the benchmarks are not built yet\n", kind_name(kind)); }
+
+void format_stress_args(u64 seconds, u64 seed, Out& out) {
+    out.printf("stress suite seconds=%lu seed=0x%lx workloads=ipc,sched,mem,caps,entry",
+               static_cast<unsigned long>(seconds), static_cast<unsigned long>(seed));
+}
+
+void format_stress_started(u64 task, u64 seconds, u64 seed, Out& out) {
+    out.printf("stress: started task=%lu seconds=%lu seed=0x%lx\n", static_cast<unsigned long>(task),
+               static_cast<unsigned long>(seconds), static_cast<unsigned long>(seed));
+}
+
+void format_stress_ended(u64 task, i64 result, Out& out) {
+    if (result >= 0) {
+        out.printf("stress: task %lu ended status=0x%lx verdict=%s\n", static_cast<unsigned long>(task),
+                   static_cast<unsigned long>(result), result == 0 ? "pass" : "fail");
+        return;
+    }
+    char buf[24];
+    out.printf("stress: task %lu wait failed: %s\n", static_cast<unsigned long>(task),
+               error_text(result, buf, sizeof(buf)));
+}
+
+void format_stress_failed(const char* step, i64 result, Out& out) {
+    if (kstd::strcmp(step, "module") == 0 && result == -abi::kNotFound) {
+        out.printf("stress: no stress program on this boot\n");
+        return;
+    }
+    char buf[24];
+    out.printf("stress: %s failed: %s%s\n", step, error_text(result, buf, sizeof(buf)),
+               result == -abi::kPermission ? " (the shell must run privileged)" : "");
 }
 
 void format_kill(u64 task, i64 result, Out& out) {

@@ -61,8 +61,26 @@ void format_trace(bool on, bool has_task, u64 task, i64 result, Out& out);
 // transport error or init's status).
 void format_kill(u64 task, i64 result, Out& out);
 
-// stress, bench: that the suites are not built yet.
+// bench: that the benchmarks are not built yet.
 void format_not_built(Kind kind, Out& out);
+
+// stress: the command line of the suite task (the `stress` program's suite
+// mode, src/servers/stress/suite.cpp) for `seconds` and `seed`: every
+// workload but `victim`, which needs capabilities only a boot manifest
+// gives.
+void format_stress_args(u64 seconds, u64 seed, Out& out);
+
+// stress: the suite task `task` was started.
+void format_stress_started(u64 task, u64 seconds, u64 seed, Out& out);
+
+// stress: what task_wait(task) returned, the exit status (0: the suite's
+// verdict was pass) or -abi::Error.
+void format_stress_ended(u64 task, i64 result, Out& out);
+
+// stress: the suite could not be started: `step` is "module" (no module
+// called `stress`: result -abi::kNotFound), "create" (task_create_args) or
+// "start" (task_start), result its error.
+void format_stress_failed(const char* step, i64 result, Out& out);
 
 // An error as a word: "not-found" for -kNotFound; "error-N" for an unknown one.
 const char* error_text(i64 result, char* buf, usize size);

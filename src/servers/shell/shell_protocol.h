@@ -2,7 +2,8 @@
 // it sends init.
 //
 // The shell must be started privileged (`server shell privileged`): `cpus`
-// uses ipc_stats and `trace` uses trace, both privileged calls.
+// uses ipc_stats, `trace` uses trace, and `stress` module_info,
+// task_create_args and task_wait, all privileged calls.
 //
 // Capability slots of the shell task (the boot manifest's `at=N`):
 //   1  kSlotNames    names, send+grant: used to find "console" when slot 4

@@ -39,7 +39,6 @@ TEST(ShellCommands, CommandsWithoutArguments) {
     check_kind(Kind::kHelp, parse("help"));
     check_kind(Kind::kPs, parse("ps\n"));
     check_kind(Kind::kCpus, parse("  cpus  "));
-    check_kind(Kind::kStress, parse("stress"));
     check_kind(Kind::kBench, parse("\tbench\n"));
     check_kind(Kind::kShutdown, parse("shutdown\r\n"));
 }
@@ -48,7 +47,6 @@ TEST(ShellCommands, ExtraArgumentsAreRefused) {
     check_bad("help me", "usage: help");
     check_bad("ps aux", "usage: ps");
     check_bad("cpus 0", "usage: cpus");
-    check_bad("stress all", "usage: stress");
     check_bad("bench x y", "usage: bench");
 }
 
@@ -108,6 +106,53 @@ TEST(ShellCommands, KillMistakes) {
     check_bad("kill a.b", "kill: bad task id 'a.b' (a number, 1 or more, or a task name)");
     check_bad("kill abcdefghijklmnopqrstuvwx", "kill: bad task id 'abcdefghijklmnopqrstuvwx' (a number, 1 or more, or a task name)");
     check_bad("kill 18446744073709551616", "kill: bad task id '18446744073709551616' (a number, 1 or more, or a task name)");
+}
+
+TEST(ShellCommands, Stress) {
+    Command c = parse("stress");
+    check_kind(Kind::kStress, c);
+    UNSIGNED_LONGLONGS_EQUAL(10, c.seconds);
+    CHECK_FALSE(c.has_seed);
+    c = parse("stress 5\n");
+    check_kind(Kind::kStress, c);
+    UNSIGNED_LONGLONGS_EQUAL(5, c.seconds);
+    CHECK_FALSE(c.has_seed);
+    c = parse("stress 5 seed=0x10");
+    check_kind(Kind::kStress, c);
+    UNSIGNED_LONGLONGS_EQUAL(5, c.seconds);
+    CHECK_TRUE(c.has_seed);
+    UNSIGNED_LONGLONGS_EQUAL(0x10, c.seed);
+    c = parse("  stress\tseed=42  3600 ");
+    check_kind(Kind::kStress, c);
+    UNSIGNED_LONGLONGS_EQUAL(3600, c.seconds);
+    UNSIGNED_LONGLONGS_EQUAL(42, c.seed);
+    c = parse("stress seed=0");
+    UNSIGNED_LONGLONGS_EQUAL(10, c.seconds);
+    CHECK_TRUE(c.has_seed);
+    UNSIGNED_LONGLONGS_EQUAL(0, c.seed);
+    UNSIGNED_LONGLONGS_EQUAL(~u64{0}, parse("stress 1 seed=0xFFFFFFFFFFFFFFFF").seed);
+    UNSIGNED_LONGLONGS_EQUAL(1, parse("stress 1").seconds);
+}
+
+TEST(ShellCommands, StressMistakes) {
+    const char* usage = "usage: stress [SECONDS] [seed=N]";
+    check_bad("stress all", usage);
+    check_bad("stress 5s", usage);
+    check_bad("stress -5", usage);
+    check_bad("stress 0x10", usage);
+    check_bad("stress 5 6", usage);
+    check_bad("stress seed=1 seed=2", usage);
+    check_bad("stress 5 seed=1 x", usage);
+    check_bad("stress seconds=5", usage);
+    check_bad("stress SEED=1", usage);
+    check_bad("stress 0", "stress: bad SECONDS '0' (1..3600)");
+    check_bad("stress 3601", "stress: bad SECONDS '3601' (1..3600)");
+    check_bad("stress 99999999999999999999999", "stress: bad SECONDS '99999999999999999999999' (1..3600)");
+    check_bad("stress seed=", "stress: bad seed '' (decimal or 0x hex)");
+    check_bad("stress 5 seed=0x", "stress: bad seed '0x' (decimal or 0x hex)");
+    check_bad("stress seed=12g", "stress: bad seed '12g' (decimal or 0x hex)");
+    check_bad("stress seed=-1", "stress: bad seed '-1' (decimal or 0x hex)");
+    check_bad("stress seed=0x10000000000000000", "stress: bad seed '0x10000000000000000' (decimal or 0x hex)");
 }
 
 TEST(ShellCommands, UnknownCommands) {

@@ -1,6 +1,6 @@
 // Host tests of the shell's reports (src/servers/shell/reports.cpp) from
-// fixed data: ps, cpus, trace and kill outcomes, help, and the bounded
-// output buffer.
+// fixed data: ps, cpus, trace, kill and stress outcomes, help, and the
+// bounded output buffer.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -170,16 +170,53 @@ TEST(ShellReports, Kill) {
 }
 
 TEST(ShellReports, NotBuiltYet) {
-    shell::format_not_built(shell::Kind::kStress, out);
     shell::format_not_built(shell::Kind::kBench, out);
-    STRCMP_EQUAL("stress: the stress suites are not built yet\nbench: the benchmarks are not built yet\n",
-                 out.text());
+    STRCMP_EQUAL("bench: the benchmarks are not built yet\n", out.text());
+}
+
+TEST(ShellReports, StressSuiteCommandLine) {
+    shell::format_stress_args(3, 0x5eed, out);
+    STRCMP_EQUAL("stress suite seconds=3 seed=0x5eed workloads=ipc,sched,mem,caps,entry", out.text());
+    out.clear();
+    // The longest: within task_create_args' 255 bytes.
+    shell::format_stress_args(3600, ~u64{0}, out);
+    STRCMP_EQUAL("stress suite seconds=3600 seed=0xffffffffffffffff workloads=ipc,sched,mem,caps,entry", out.text());
+    CHECK_TRUE(out.length() <= 255);
+}
+
+TEST(ShellReports, StressStartedAndEnded) {
+    shell::format_stress_started(12, 3, 0x5eed, out);
+    STRCMP_EQUAL("stress: started task=12 seconds=3 seed=0x5eed\n", out.text());
+    out.clear();
+    shell::format_stress_ended(12, 0, out);
+    STRCMP_EQUAL("stress: task 12 ended status=0x0 verdict=pass\n", out.text());
+    out.clear();
+    shell::format_stress_ended(12, 1, out);
+    STRCMP_EQUAL("stress: task 12 ended status=0x1 verdict=fail\n", out.text());
+    out.clear();
+    shell::format_stress_ended(12, static_cast<i64>(abi::kStatusKilled + 14), out);
+    STRCMP_EQUAL("stress: task 12 ended status=0x10e verdict=fail\n", out.text());
+    out.clear();
+    shell::format_stress_ended(12, -abi::kNotFound, out);
+    STRCMP_EQUAL("stress: task 12 wait failed: not-found\n", out.text());
+}
+
+TEST(ShellReports, StressNotStarted) {
+    shell::format_stress_failed("module", -abi::kNotFound, out);
+    STRCMP_EQUAL("stress: no stress program on this boot\n", out.text());
+    out.clear();
+    shell::format_stress_failed("create", -abi::kPermission, out);
+    STRCMP_EQUAL("stress: create failed: permission (the shell must run privileged)\n", out.text());
+    out.clear();
+    shell::format_stress_failed("start", -abi::kNoMemory, out);
+    STRCMP_EQUAL("stress: start failed: no-memory\n", out.text());
 }
 
 TEST(ShellReports, HelpNamesEveryCommand) {
     shell::format_help(out);
     const std::string text = out.text();
-    for (const char* c : {"help", "ps", "cpus", "trace on|off [TASK-ID]", "kill TASK-ID", "stress", "bench", "shutdown"}) {
+    for (const char* c :
+         {"help", "ps", "cpus", "trace on|off [TASK-ID]", "kill TASK-ID", "stress [SECONDS] [seed=N]", "bench", "shutdown"}) {
         CHECK_TRUE(text.find(std::string("\n  ") + c) != std::string::npos);
     }
     CHECK_FALSE(out.truncated());
