@@ -172,9 +172,13 @@ void finish_switch() {
     Thread* migrate = c.migrate;
     c.prev = nullptr;
     c.migrate = nullptr;
+    // Decided under the lock: once it is released, a prev that blocked can
+    // be woken on another CPU, run and exit there, and that CPU reaps it;
+    // looking at its state afterwards reaped it twice (a double free).
+    const bool dead = prev && prev->state == ThreadState::kDead;
     c.lock.unlock();
     if (migrate) place(migrate);
-    if (prev && prev->state == ThreadState::kDead) {
+    if (dead) {
         {
             ksync::SpinGuard g(g_reap_lock);
             prev->reap_next = g_reap_head;
