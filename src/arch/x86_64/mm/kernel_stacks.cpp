@@ -18,6 +18,14 @@ u64 g_used[kSlots / 64];
 u32 g_in_use = 0;
 ksync::SpinLock g_lock{"kernel stacks"};
 
+// Freed stacks stay mapped, up to kCached of them, for the next threads:
+// unmapping a kernel page is a TLB shootdown on every CPU (the kernel half
+// is live everywhere), four per stack, and a task that creates and ends
+// threads all the time otherwise kept every CPU busy acknowledging them.
+constexpr u32 kCached = 64;
+u64 g_cache[kCached];  // stack bottoms, still mapped
+u32 g_cached = 0;
+
 u64 slot_stack(u32 slot) { return kArea + u64(slot) * kSlotBytes + kStackBytes; }
 
 void unmap_stack(u64 bottom, u64 mapped_bytes) {
@@ -28,6 +36,14 @@ void unmap_stack(u64 bottom, u64 mapped_bytes) {
             mm::frames().free(phys);
         }
     }
+}
+
+// Gives a stack's slot back; its pages are unmapped already.
+void free_slot(u64 bottom) {
+    u32 slot = u32((bottom - kStackBytes - kArea) / kSlotBytes);
+    ksync::IrqSpinGuard g(g_lock);
+    g_used[slot / 64] &= ~(u64(1) << (slot % 64));
+    g_in_use--;
 }
 
 }  // namespace
@@ -47,6 +63,12 @@ bool kstack_alloc(u64& bottom, u64& top) {
     u32 slot = kSlots;
     {
         ksync::IrqSpinGuard g(g_lock);
+        if (g_cached > 0) {
+            bottom = g_cache[--g_cached];
+            top = bottom + kStackBytes;
+            g_in_use++;
+            return true;
+        }
         for (u32 w = 0; w < kSlots / 64 && slot == kSlots; w++) {
             if (g_used[w] == ~0ull) continue;
             u32 bit = __builtin_ctzll(~g_used[w]);
@@ -66,7 +88,7 @@ bool kstack_alloc(u64& bottom, u64& top) {
         if (phys == 0 || !kernel_map(bottom + off, phys, kMapWrite)) {
             if (phys) mm::frames().free(phys);
             unmap_stack(bottom, off);
-            kstack_free(bottom);
+            free_slot(bottom);  // not into the cache: it is only partly mapped
             return false;
         }
     }
@@ -74,11 +96,16 @@ bool kstack_alloc(u64& bottom, u64& top) {
 }
 
 void kstack_free(u64 bottom) {
+    {
+        ksync::IrqSpinGuard g(g_lock);
+        if (g_cached < kCached) {
+            g_cache[g_cached++] = bottom;
+            g_in_use--;
+            return;
+        }
+    }
     unmap_stack(bottom, kStackBytes);
-    u32 slot = u32((bottom - kStackBytes - kArea) / kSlotBytes);
-    ksync::IrqSpinGuard g(g_lock);
-    g_used[slot / 64] &= ~(u64(1) << (slot % 64));
-    g_in_use--;
+    free_slot(bottom);
 }
 
 u32 kstacks_in_use() { return __atomic_load_n(&g_in_use, __ATOMIC_RELAXED); }
