@@ -5,6 +5,8 @@
 // (test/unit/servers/stress) run them against hand-made inputs.
 #pragma once
 
+#include "lib/abi/syscall.h"
+#include "lib/ipc/protocol.h"
 #include "lib/kstd/types.h"
 
 namespace stress {
@@ -38,14 +40,7 @@ inline Rng stream_rng(u64 seed, u64 stream) {
 // of the checksum it received; in a chain of servers every hop applies it
 // once more, so a client at depth d expects reply_transform^d(checksum).
 
-inline u64 msg_checksum(const u64* words, u32 count) {
-    u64 h = 0x6a09e667f3bcc909ull ^ count;
-    for (u32 i = 0; i < count; ++i) {
-        h ^= words[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-        h *= 0xff51afd7ed558ccdull;
-    }
-    return h ^ (h >> 33);
-}
+inline u64 msg_checksum(const u64* words, u32 count) { return ipc::proto::checksum(words, count); }
 
 inline u64 reply_transform(u64 checksum) {
     return ((checksum << 7) | (checksum >> 57)) ^ 0xa5a5a5a55a5a5a5aull;
@@ -156,18 +151,7 @@ inline bool badge_ok(u64 slot, u64 s1, u64 s2, u64 badge) {
 
 // --- Probe call -----------------------------------------------------------
 
-// probe_mix's value for six words (as abi::probe_mix; repeated here so the
-// host tests need no generated header).
-inline u64 probe_mix(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
-    const u64 in[6] = {a0, a1, a2, a3, a4, a5};
-    u64 h = 0xcbf29ce484222325ull;
-    for (u64 v : in) {
-        h ^= v;
-        h *= 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    return h & 0x00FFFFFFFFFFFFFFull;
-}
+using abi::probe_mix;
 
 inline u64 probe_expected(const u64 (&a)[6], u8 path) {
     return probe_mix(a[0], a[1], a[2], a[3], a[4], a[5]) << 8 | path;
