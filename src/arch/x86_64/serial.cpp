@@ -53,7 +53,10 @@ void console_flush() {
 // mid-line) is overridden after a bounded wait.
 void console_write(const char* s, usize n) {
     // The owner is a CPU, so the writer must not be preempted mid-line by
-    // another thread that would print on the same CPU.
+    // another thread that would print on the same CPU, nor interrupted by a
+    // handler that prints (the timer's machine-check poll did, and its line
+    // landed inside the interrupted one). Only an NMI or #MC can still nest.
+    const u64 flags = arch::irq_save();
     arch::preempt_disable();
     u32 me = arch::cpu_id() + 1;
     bool nested = __atomic_load_n(&g_owner, __ATOMIC_ACQUIRE) == me;
@@ -82,6 +85,7 @@ void console_write(const char* s, usize n) {
     }
     if (!nested) __atomic_store_n(&g_owner, 0u, __ATOMIC_RELEASE);
     arch::preempt_enable();
+    arch::irq_restore(flags);
 }
 
 void console_abandon() {
