@@ -43,8 +43,10 @@ void cpu_relax();
 // local APIC in xAPIC mode even where x2APIC exists.
 u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt);
 
-// Stops every other CPU (each prints where it was) before a panic's verdict.
-void stop_other_cpus(const char* why);
+// Stops every other CPU (each prints where it was and its last system calls)
+// before a panic's verdict. Returns the CPUs that did not report (bit n =
+// CPU n), still running or stuck.
+u64 stop_other_cpus(const char* why);
 
 // Boot self-tests of the interrupt and SMP machinery (remote calls, IPIs,
 // LAPIC timers, I/O APIC routing); TAP lines through selftest::tap().

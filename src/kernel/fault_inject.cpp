@@ -7,6 +7,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/trace/trace.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/kstd/string.h"
@@ -114,6 +115,28 @@ void inject_panic() {
     panic("deliberate panic from the command line");
 }
 
+// A panic while tasks run, for the report's per-CPU system calls: a kernel
+// thread waits until every online CPU has recorded one (at most 10 s), then
+// panics on whichever CPU it runs.
+void late_panic(void*) {
+    u64 deadline = arch::time_ns() + 10'000'000'000ull;
+    for (;;) {
+        u64 online = arch::online_cpus(), quiet = 0;
+        for (u32 cpu = 0; cpu < 64; cpu++)
+            if ((online >> cpu & 1) && trace::recorded(cpu) == 0) quiet |= u64(1) << cpu;
+        if (!quiet || arch::time_ns() >= deadline) {
+            klog::report("fault-injection", "kind=panic-late cpus_without_calls=0x%lx", quiet);
+            panic("deliberate panic from a kernel thread while tasks run");
+        }
+        sched::sleep_ns(50'000'000);
+    }
+}
+
+void inject_panic_late() {
+    if (!sched::spawn_kernel("late-panic", late_panic, nullptr, 30, arch::online_cpus()))
+        panic("fault=panic-late: cannot start its thread");
+}
+
 struct Injection {
     const char* kind;
     void (*inject)();
@@ -123,6 +146,7 @@ struct Injection {
 constexpr Injection kInjections[] = {
     {"pf", inject_pf},       {"ud", inject_ud},   {"de", inject_de},       {"gp", inject_gp},
     {"stack", inject_stack}, {"oom", inject_oom}, {"panic", inject_panic}, {"stall", inject_stall, true},
+    {"panic-late", inject_panic_late, true},
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Deliberate kernel faults selected on the command line (fault=pf|ud|de|gp|
-// stack|oom|panic), so tests can check the fault report and the failure verdict.
+// stack|oom|panic|panic-late, and stall), so tests can check the fault report
+// and the failure verdict.
 #pragma once
 
 namespace fault_inject {

@@ -30,7 +30,8 @@ void panic(const char* fmt, ...) {
     u64 pcs[16];
     usize n = arch::backtrace(pcs, 16);
     ksyms::print_backtrace(pcs, n);
-    arch::stop_other_cpus("panic");
-    trace::dump_all();  // the last system calls of every CPU, now that they are stopped
+    u64 unstopped = arch::stop_other_cpus("panic");  // each stopped CPU prints its own calls
+    trace::dump_cpu(me - 1, trace::kReportEvents);    // then this CPU's last system calls
+    trace::dump_cpus(unstopped);                      // and those of CPUs that did not report
     arch::exit_with_verdict(false);
 }

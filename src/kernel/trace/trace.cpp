@@ -102,6 +102,8 @@ void end(Call& c, i64 result) {
     if (c.log) log_event(e);
 }
 
+u64 recorded(u32 cpu) { return cpu < g_ring_count ? g_rings[cpu].pushed() : 0; }
+
 void dump_cpu(u32 cpu, u32 max) {
     if (cpu >= g_ring_count) return;
     const EventRing& ring = g_rings[cpu];
@@ -121,6 +123,11 @@ void dump_cpu(u32 cpu, u32 max) {
 
 void dump_all(u32 max_per_cpu) {
     for (u32 cpu = 0; cpu < g_ring_count; cpu++) dump_cpu(cpu, max_per_cpu);
+}
+
+void dump_cpus(u64 mask, u32 max_per_cpu) {
+    for (u32 cpu = 0; cpu < g_ring_count && cpu < 64; cpu++)
+        if (mask >> cpu & 1) dump_cpu(cpu, max_per_cpu);
 }
 
 }  // namespace trace

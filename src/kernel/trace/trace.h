@@ -34,9 +34,19 @@ void begin(Call& c, const task::Task& t, u64 tid, u32 nr, const u64 (&args)[abi:
 // Records and logs the result.
 void end(Call& c, i64 result);
 
+// System calls recorded in `cpu`'s ring so far (0 without a ring).
+u64 recorded(u32 cpu);
+
+// Events of each CPU a panic, fault or fatal machine-check report shows.
+constexpr u32 kReportEvents = 8;
+
 // Prints the last `max` events of `cpu`'s ring, oldest first, or of every
-// ring. Lock-free reads: meant for the panic path, after the other CPUs stop.
+// ring, or of the rings of the CPUs in `mask` (bit n = CPU n). Lock-free and
+// bounded (at most `max` lines a CPU, a torn record still prints safely):
+// meant for the panic path, NMI context included. A ring read while its CPU
+// still runs may have moved on meanwhile.
 void dump_cpu(u32 cpu, u32 max = 64);
 void dump_all(u32 max_per_cpu = 16);
+void dump_cpus(u64 mask, u32 max_per_cpu = kReportEvents);
 
 }  // namespace trace

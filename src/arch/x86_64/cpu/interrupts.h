@@ -51,9 +51,11 @@ void mce_init_cpu();
 void mce_poll();
 
 // Stops every other online CPU with an NMI: each prints where it was (a
-// `lstar: cpu-stopped` line and a backtrace) and halts. Waits a bounded
-// time for their reports. Safe from any context, NMI and #MC included.
-void stop_other_cpus(const char* why);
+// `lstar: cpu-stopped` line, a backtrace and its last system calls) and
+// halts. Waits for their reports until kStopWaitMs pass without a new one.
+// Safe from any context, NMI and #MC included. Returns the CPUs that did not
+// report (a `lstar: stop timeout` line each), 0 if all did.
+u64 stop_other_cpus(const char* why);
 // True once some CPU has started stopping the others.
 bool stopping();
 

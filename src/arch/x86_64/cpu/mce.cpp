@@ -17,6 +17,7 @@
 #include "arch/x86_64/cpu/percpu.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
+#include "kernel/trace/trace.h"
 
 namespace x86 {
 namespace {
@@ -118,7 +119,9 @@ void mce_handle(TrapFrame& f) {
     }
     klog::report("mce fatal", "cpu=%u rip=0x%lx mcg_status=0x%lx ripv=%d eipv=%d mcip=%d", cpu, f.rip, mcg,
                  (mcg & kMcgRipv) ? 1 : 0, (mcg & kMcgEipv) ? 1 : 0, (mcg & kMcgMcip) ? 1 : 0);
-    stop_other_cpus("machine-check");
+    u64 unstopped = stop_other_cpus("machine-check");  // each stopped CPU prints its own calls
+    trace::dump_cpu(cpu, trace::kReportEvents);         // then this CPU's last system calls
+    trace::dump_cpus(unstopped);                        // and those of CPUs that did not report
     arch::exit_with_verdict(false);
 }
 

@@ -14,6 +14,7 @@
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
+#include "kernel/trace/trace.h"
 #include "lib/cmdline.h"
 #include "lib/kstd/utility.h"
 
@@ -64,6 +65,8 @@ constexpr u64 kStopWaitMs = 500;
     }
     klog::report("cpu-stopped", "cpu=%u by=%u rip=0x%lx rsp=0x%lx", c.cpu_id, g_stopper - 1, f.rip, f.rsp);
     print_frame_backtrace(f);
+    // Its last system calls: its own ring, which nothing writes any more.
+    trace::dump_cpu(c.cpu_id, trace::kReportEvents);
     arch::console_abandon();
     __atomic_store_n(&c.stopped, true, __ATOMIC_RELEASE);
     __atomic_store_n(&g_stop_printer, 0u, __ATOMIC_RELEASE);
@@ -77,28 +80,42 @@ constexpr u64 kStopWaitMs = 500;
 
 bool stopping() { return __atomic_load_n(&g_stopper, __ATOMIC_ACQUIRE) != 0; }
 
-void stop_other_cpus(const char* why) {
+u64 stop_other_cpus(const char* why) {
     u32 me = arch::cpu_id() + 1;
     u32 expected = 0;
     if (!__atomic_compare_exchange_n(&g_stopper, &expected, me, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        if (expected == me) return;  // already stopping them
+        if (expected == me) return 0;  // already stopping them
         // Another CPU is stopping everyone; its NMI will reach us.
         for (;;) pause();
     }
     u64 others = smp::online_mask() & ~(u64(1) << (me - 1));
-    if (others == 0) return;
+    if (others == 0) return 0;
     klog::report("stop", "cpu=%u reason=%s others=0x%lx", me - 1, why, others);
     // One NMI per online CPU rather than the all-but-self shorthand: an AP
     // parked in the trampoline or before its IDT is loaded must not get one.
     for (u32 i = 0; i < cpus_possible(); i++) {
         if (others & (u64(1) << i)) lapic::send_nmi(cpu_local(i).apic_id);
     }
+    // The reports come one at a time: wait while they keep coming, until
+    // kStopWaitMs pass without another CPU finishing its report.
+    auto stopped_mask = [others] {
+        u64 m = 0;
+        for (u32 i = 0; i < cpus_possible(); i++)
+            if ((others >> i & 1) && __atomic_load_n(&cpu_local(i).stopped, __ATOMIC_ACQUIRE)) m |= u64(1) << i;
+        return m;
+    };
+    u64 done = 0;
     u64 deadline = arch::time_ns() + kStopWaitMs * 1000000;
-    for (u32 i = 0; i < cpus_possible(); i++) {
-        if (!(others & (u64(1) << i))) continue;
-        while (!__atomic_load_n(&cpu_local(i).stopped, __ATOMIC_ACQUIRE) && arch::time_ns() < deadline) pause();
-        if (!cpu_local(i).stopped) klog::report("stop timeout", "cpu=%u", i);
+    while (done != others && arch::time_ns() < deadline) {
+        pause();
+        u64 now_done = stopped_mask();
+        if (now_done != done) deadline = arch::time_ns() + kStopWaitMs * 1000000;
+        done = now_done;
     }
+    u64 missing = others & ~done;
+    for (u32 i = 0; i < cpus_possible(); i++)
+        if (missing >> i & 1) klog::report("stop timeout", "cpu=%u", i);
+    return missing;
 }
 
 void nmi_configure(const char* cmdline) {

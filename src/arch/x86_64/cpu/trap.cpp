@@ -75,8 +75,9 @@ x86::InterruptHandler g_handlers[256];
     klog::raw("  cr0=0x%lx cr3=0x%lx cr4=0x%lx\n", x86::read_cr0(), x86::read_cr3(), x86::read_cr4());
 
     x86::print_frame_backtrace(f);
-    x86::stop_other_cpus("fault");
-    trace::dump_all();  // the last system calls of every CPU, now that they are stopped
+    u64 unstopped = x86::stop_other_cpus("fault");      // each stopped CPU prints its own calls
+    trace::dump_cpu(arch::cpu_id(), trace::kReportEvents);  // then this CPU's last system calls
+    trace::dump_cpus(unstopped);                          // and those of CPUs that did not report
     arch::exit_with_verdict(false);
 }
 

@@ -60,7 +60,7 @@ u32 smp_init(const mb2::Info& info, u64 info_phys, const acpi::Madt* madt) {
     return rep.online;
 }
 
-void stop_other_cpus(const char* why) { x86::stop_other_cpus(why); }
+u64 stop_other_cpus(const char* why) { return x86::stop_other_cpus(why); }
 
 void idle_forever() { x86::smp::idle_loop(); }
 
