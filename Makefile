@@ -3,7 +3,8 @@
 #   make [build]   configure (once) and build the kernel and build/lstar.iso
 #   make iso       same as build
 #   make run       boot the ISO interactively: EMU=qemu|bochs SMP=4 CPU=intel|amd|MODEL
-#                  MEM=256 (MiB) CMDLINE="..." GDB=1 (qemu: gdbstub on :1234, CPUs halted)
+#                  MEM=256 (MiB) CMDLINE="..." GDB=1 (qemu: gdbstub on :1234, CPUs halted;
+#                  prints the gdb command that attaches with tools/gdb/lstar.gdb)
 #   make test      unit tests and boot tests (tools/run-tests)
 #   make stress    every stress workload at once, then a per-CPU table and a
 #                  verdict (tools/stress): SECONDS=60 SMP=4 EMU=qemu|bochs
@@ -11,6 +12,9 @@
 #                  NMI_RATE=100 (NMI IPIs per CPU per second, the kernel's
 #                  nmi_ipi=) and, QEMU only, HOST_NMI_RATE=50 (NMIs/s from
 #                  the host) MCE_RATE=0.8 (corrected machine checks/s)
+#   make bench     the benchmarks (tools/bench): a table, BUILD/bench.json and
+#                  BUILD/bench.png; MODE=icount|plain|both (default both)
+#                  SMP=4 CPU=intel|amd ITERS=1000 RUNS=5
 #   make clean     remove the build directory
 #
 # Packages are checked (and installed when missing) by tools/deps.sh.
@@ -27,6 +31,9 @@ SEED    ?=
 NMI_RATE ?= 100
 HOST_NMI_RATE ?= 50
 MCE_RATE ?= 0.8
+MODE    ?= both
+ITERS   ?= 1000
+RUNS    ?= 5
 
 MESON_SETUP = meson setup $(BUILD) --cross-file cross/x86_64-lstar.ini
 ISO = $(BUILD)/lstar.iso
@@ -38,7 +45,7 @@ STRESS_ARGS = --emulator $(EMU) --smp $(SMP) --cpu $(CPU) --mem $(MEM) --seconds
               --nmi-rate $(NMI_RATE) --host-nmi-rate $(HOST_NMI_RATE) --mce-rate $(MCE_RATE) \
               $(if $(SEED),--seed $(SEED))
 
-.PHONY: all build iso run test stress clean deps configure
+.PHONY: all build iso run test stress bench clean deps configure
 
 all: build
 
@@ -59,6 +66,9 @@ test: build
 
 stress: build
 	tools/stress $(STRESS_ARGS) $(ISO)
+
+bench: build
+	tools/bench --mode $(MODE) --smp $(SMP) --cpu $(CPU) --iters $(ITERS) --runs $(RUNS) $(ISO)
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,7 @@ packages=(
   grub-common grub-pc-bin xorriso
   qemu-system-x86 bochs bochsbios vgabios
   cpputest
+  gnuplot-nox
 )
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null \
