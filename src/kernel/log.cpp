@@ -148,6 +148,10 @@ void raw(const char* fmt, ...) {
     va_end(ap);
 }
 
+void write(const char* s, usize n) {
+    if (n) deliver(s, n);
+}
+
 i64 read_lines(u64 task_id, char* out, usize len) {
     u64 flags;
     if (!ring_lock(flags)) return 0;

@@ -38,6 +38,9 @@ void report(const char* topic, const char* fmt, ...) __attribute__((format(print
 
 // Raw text, no prefix and no newline added (fault reports, backtraces).
 void raw(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// Writes n bytes as they are, in one piece (no formatting, no length limit
+// beyond n): what a task's debug_write prints.
+void write(const char* s, usize n);
 
 // The kernel log's printer. Until a task claims it, every line goes straight
 // to COM1. The console server, which owns COM1 from userspace, claims it

@@ -110,12 +110,20 @@ abi::Error check_mapped(Task* t, u64 addr, u64 pages, abi::Error if_mapped) {
 i64 sys_debug_write(u64 buf, usize len) {
     if (len > kMaxWrite) return err(abi::kInvalid);
     if (buf >= arch::kUserTop || len > arch::kUserTop - buf) return err(abi::kFault);
-    char chunk[257];
+    // Written a piece at a time, each in one go, so another CPU's output can
+    // come between pieces but not inside one; a full piece ends at its last
+    // newline, so lines up to the piece's size stay whole (the user runtime's
+    // printf writes at most 512 bytes at once).
+    char chunk[512];
     for (u64 done = 0; done < len;) {
-        usize n = len - done < 256 ? usize(len - done) : 256;
+        usize n = len - done < sizeof chunk ? usize(len - done) : sizeof chunk;
         if (!copy_from_user(self(), chunk, buf + done, n)) return err(abi::kFault);
-        chunk[n] = 0;
-        klog::raw("%s", chunk);
+        if (n == sizeof chunk && len - done > n) {
+            usize cut = n;
+            while (cut > 0 && chunk[cut - 1] != '\n') --cut;
+            if (cut > 0) n = cut;
+        }
+        klog::write(chunk, n);
         done += n;
     }
     return i64(len);

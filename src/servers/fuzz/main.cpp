@@ -303,9 +303,13 @@ int main(int argc, char** argv) {
         lstar::printf("fuzz: thread=%u hash=0x%lx hashed=%lu calls=%lu created=%lu joined=%lu cpus=0x%lx\n", w, r.hash,
                       r.hashed, r.calls, r.created, r.joined, r.cpus_seen);
     }
-    lstar::printf("fuzz: paths");
-    for (u32 p = 0; p < u32(Path::kCount); p++) lstar::printf(" %s=%lu", kPathNames[p], g_path_calls[p]);
-    lstar::printf("\n");
+    // One write per line: other tasks print at the same time, and the
+    // kernel keeps only each write whole.
+    char paths[256];
+    usize n = lstar::snprintf(paths, sizeof paths, "fuzz: paths");
+    for (u32 p = 0; p < u32(Path::kCount) && n < sizeof paths; p++)
+        n += lstar::snprintf(paths + n, sizeof paths - n, " %s=%lu", kPathNames[p], g_path_calls[p]);
+    lstar::printf("%s\n", paths);
     const u64 violations = sum.violations + sum.kept_regs_bad;
     const u64 rate = elapsed ? sum.calls * 1'000'000'000ull / elapsed : 0;
     lstar::printf(
