@@ -107,6 +107,25 @@ Cpu& lock_cpu_of(Thread* t) {
 
 void finish_switch();
 
+// The bookkeeping of every switch on CPU `me` (its lock held): run times,
+// migrations, the running state and the counters.
+void account_switch(Cpu& c, u32 me, Thread* prev, Thread* next) {
+    u64 now = arch::time_ns();
+    prev->runtime_ns += now - prev->switched_in_ns;
+    next->switched_in_ns = now;
+    if (next->last_cpu != me && next->switches) {
+        next->migrations++;
+        c.stats.migrations++;
+    }
+    next->last_cpu = me;
+    next->state = ThreadState::kRunning;
+    next->cpu = me;
+    next->ran_on |= u64(1) << me;
+    next->switches++;
+    c.current = next;
+    c.stats.switches++;
+}
+
 // Switches away from the current thread. Called with this CPU's lock held
 // and interrupts off; returns (in the same thread, when it runs again) with
 // the lock released and interrupts still off.
@@ -136,20 +155,7 @@ void schedule_locked(Cpu& c) {
         c.lock.unlock();
         return;
     }
-    u64 now = arch::time_ns();
-    prev->runtime_ns += now - prev->switched_in_ns;
-    next->switched_in_ns = now;
-    if (next->last_cpu != me && next->switches) {
-        next->migrations++;
-        c.stats.migrations++;
-    }
-    next->last_cpu = me;
-    next->state = ThreadState::kRunning;
-    next->cpu = me;
-    next->ran_on |= u64(1) << me;
-    next->switches++;
-    c.current = next;
-    c.stats.switches++;
+    account_switch(c, me, prev, next);
     if (next->idle) c.stats.idle_switches++;
     publish(c);
     c.prev = prev;
@@ -611,19 +617,7 @@ bool switch_to(Thread* next, ksync::SpinLock& held) {
     prev->state = ThreadState::kBlocked;
     held.unlock();
     // As schedule_locked() does for a thread it pops, minus the queues.
-    u64 now = arch::time_ns();
-    prev->runtime_ns += now - prev->switched_in_ns;
-    next->switched_in_ns = now;
-    if (next->last_cpu != me && next->switches) {
-        next->migrations++;
-        c.stats.migrations++;
-    }
-    next->last_cpu = me;
-    next->state = ThreadState::kRunning;
-    next->ran_on |= u64(1) << me;
-    next->switches++;
-    c.current = next;
-    c.stats.switches++;
+    account_switch(c, me, prev, next);
     c.stats.direct_switches++;
     publish(c);
     c.prev = prev;
