@@ -249,7 +249,7 @@ PageChange uspace_protect(UserSpace* space, u64 virt, u32 flags);
 // Maps a zeroed frame at `virt`. A page there already is kMapped, or with
 // `replace` is replaced in the same step, its frame freed after every CPU
 // has dropped it.
-PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace);
+PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace, u64* phys_out = nullptr);
 // Loads the space (nullptr: the kernel's) on this CPU.
 void uspace_activate(UserSpace* space);
 // Lowest and end of user virtual addresses.

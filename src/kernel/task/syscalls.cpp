@@ -368,7 +368,6 @@ i64 sys_vm_protect(u64 addr, usize bytes, u32 prot) {
     u64 pages;
     if (abi::Error e = check_range(t, addr, bytes, pages); e != abi::kOk) return err(e);
     if (pages > kMaxMapBytes / mm::kPageSize) return err(abi::kInvalid);
-    if (arch::uspace_next_mapped(t->space, addr, addr + pages * mm::kPageSize) != addr) return err(abi::kNotFound);
     for (u64 i = 0; i < pages; i++) {
         u64 phys;
         if (!arch::uspace_lookup(t->space, addr + i * mm::kPageSize, false, phys)) return err(abi::kNotFound);

@@ -53,17 +53,7 @@ usize uspace_destroy(UserSpace* space) {
 }
 
 bool uspace_map_new(UserSpace* space, u64 virt, u32 flags, u64* phys_out) {
-    if (virt < kUserBase || virt >= kUserTop) return false;
-    u64 phys = mm::frames().alloc();
-    if (phys == 0) return false;
-    __builtin_memset(mm::phys_to_virt(phys), 0, mm::kPageSize);
-    x86::PageTableError e = as(space)->map(virt, phys, user_flags(flags));
-    if (e != x86::PageTableError::kOk) {
-        mm::frames().free(phys);
-        return false;
-    }
-    if (phys_out) *phys_out = phys;
-    return true;
+    return uspace_map(space, virt, flags, false, phys_out) == PageChange::kDone;
 }
 
 bool uspace_lookup(UserSpace* space, u64 virt, bool write, u64& phys) {
@@ -112,7 +102,7 @@ PageChange uspace_protect(UserSpace* space, u64 virt, u32 flags) {
     });
 }
 
-PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace) {
+PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace, u64* phys_out) {
     if (virt < kUserBase || virt >= kUserTop) return PageChange::kNoMemory;
     u64 fresh = mm::frames().alloc();
     if (fresh == 0) return PageChange::kNoMemory;
@@ -134,6 +124,7 @@ PageChange uspace_map(UserSpace* space, u64 virt, u32 flags, bool replace) {
     });
     if (r == PageChange::kReplaced) mm::frames().free(old);
     if (r != PageChange::kDone && r != PageChange::kReplaced) mm::frames().free(fresh);
+    else if (phys_out) *phys_out = fresh;
     return r;
 }
 
